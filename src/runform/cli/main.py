@@ -1,0 +1,357 @@
+"""The ``runform`` command line: thin commands over :mod:`runform.services`.
+
+User errors print one line (``runform: error: ...``) and exit non-zero; set
+``RUNFORM_DEBUG=1`` for a full traceback. Heavy libraries are imported inside
+commands so that ``runform --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from runform.errors import RunformError, UsageError
+
+if TYPE_CHECKING:
+    from runform.store.db import Store
+
+app = typer.Typer(
+    name="runform",
+    help="Running technique analytics for marathon runners and their coaches.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class _State:
+    db: Path | None = None
+    athlete: str = "me"
+
+
+state = _State()
+
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print machine-readable JSON instead of a table.")
+]
+
+
+@app.callback()
+def _global(
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db",
+            help="The store (DuckDB file). Default: $RUNFORM_DB, else runform.duckdb in your user data folder.",
+            show_default=False,
+        ),
+    ] = None,
+    athlete: Annotated[
+        str,
+        typer.Option("--athlete", help="Whose data: a coach keeps several athletes in one store."),
+    ] = "me",
+) -> None:
+    """Running technique analytics for marathon runners and their coaches."""
+    state.db = db
+    state.athlete = athlete
+
+
+def _db_path() -> Path:
+    from runform.store.db import default_db_path
+
+    return state.db if state.db is not None else default_db_path()
+
+
+def _open_store(read_only: bool = False) -> Store:
+    from runform.store.db import Store
+
+    return Store(_db_path(), read_only=read_only)
+
+
+def _echo_json(obj: Any) -> None:
+    typer.echo(json.dumps(obj, indent=2, default=str))
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console()
+
+
+# -- import -----------------------------------------------------------------------------------
+@app.command("import")
+def import_cmd(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="FIT/TCX/GPX files, folders, .zip exports (Garmin, Strava), .gz files."
+        ),
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Import activities from files, folders and bulk-export archives.
+
+    Each file is stored in one transaction; importing the same content again is a no-op.
+    Unknown files are counted and skipped; a bad file is reported and the rest goes on.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from runform import services
+
+    with _open_store() as store:
+        total = services.count_inputs(paths)
+        progress = Progress(
+            TextColumn("[bold]importing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.description}"),
+            transient=True,
+            disable=as_json or not sys.stderr.isatty(),
+            console=_stderr_console(),
+        )
+        with progress:
+            task = progress.add_task("", total=total or None)
+
+            def tick(label: str, done: int) -> None:
+                progress.update(task, completed=done, description=Path(label).name[-40:])
+
+            report = services.import_paths(store, paths, athlete=state.athlete, progress=tick)
+    if as_json:
+        _echo_json(report.as_json())
+    else:
+        con = _console()
+        con.print(
+            f"Imported [bold]{report.imported}[/] file(s) ({len(report.activity_ids)} activities), "
+            f"{report.duplicates} already in the store, {report.skipped} skipped (not activity files), "
+            f"{len(report.failed)} failed."
+        )
+        for p in report.partial:
+            con.print(f"[yellow]partial[/] {p['path']}: {p['warning']}", highlight=False)
+        for f in report.failed:
+            con.print(f"[red]failed[/] {f['path']}: {f['error']}", highlight=False)
+        con.print(f"Store: {_db_path()}  (athlete {state.athlete!r})", highlight=False)
+    if report.failed and not report.activity_ids and not report.duplicates:
+        raise typer.Exit(1)
+
+
+def _stderr_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+# -- activities -------------------------------------------------------------------------------
+class Units(StrEnum):
+    km = "km"
+    mi = "mi"
+
+
+def _parse_date(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        d = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise UsageError(f"--since {value!r}: not a date (use YYYY-MM-DD)") from exc
+    return d if d.tzinfo else d.replace(tzinfo=UTC)
+
+
+@app.command("activities")
+def activities_cmd(
+    since: Annotated[str | None, typer.Option(help="Only from this date (YYYY-MM-DD).")] = None,
+    sport: Annotated[str | None, typer.Option(help="Only this sport, e.g. running.")] = None,
+    units: Annotated[Units, typer.Option(help="Distance and pace units.")] = Units.km,
+    as_json: JsonOpt = False,
+) -> None:
+    """List activities: date, sport, distance, moving/elapsed time, pace, cadence, device."""
+    from rich.table import Table
+
+    from runform import services
+    from runform.units import format_duration, format_pace
+
+    with _open_store(read_only=True) as store:
+        rows = services.list_activities(store, state.athlete, since=_parse_date(since), sport=sport)
+    if as_json:
+        _echo_json([services.activity_json(r) for r in rows])
+        return
+    unit_m = 1000.0 if units is Units.km else 1609.344
+    table = Table(title=f"{len(rows)} activities of {state.athlete}", title_justify="left")
+    for col, just in (
+        ("id", "right"),
+        ("local start", "left"),
+        ("sport", "left"),
+        (units.value, "right"),
+        ("moving", "right"),
+        ("elapsed", "right"),
+        (f"pace /{units.value}", "right"),
+        ("spm", "right"),
+        ("device", "left"),
+    ):
+        table.add_column(col, justify=just)  # type: ignore[arg-type]
+    for r in rows:
+        local = r.start_time
+        if r.utc_offset_s is not None:
+            from datetime import timedelta, timezone
+
+            local = r.start_time.astimezone(timezone(timedelta(seconds=r.utc_offset_s)))
+        sport_label = r.sport + (f"/{r.sub_sport}" if r.sub_sport else "")
+        table.add_row(
+            str(r.id),
+            local.strftime("%Y-%m-%d %H:%M") + ("" if r.utc_offset_s is not None else " UTC"),
+            sport_label + (" (partial)" if r.partial else ""),
+            f"{r.distance_m / unit_m:.2f}" if r.distance_m is not None else "-",
+            format_duration(r.moving_time_s),
+            format_duration(r.elapsed_time_s),
+            format_pace(r.avg_speed_mps, unit_m)
+            if r.sport in ("running", "walking", "hiking")
+            else "-",
+            f"{r.avg_cadence_spm:.0f}" if r.avg_cadence_spm is not None else "-",
+            r.device,
+        )
+    _console().print(table)
+
+
+# -- show -------------------------------------------------------------------------------------
+@app.command("show")
+def show_cmd(
+    activity_id: Annotated[int, typer.Argument(help="Activity id (see `runform activities`).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Show one activity: our totals, the device's summary and its laps."""
+    from rich.table import Table
+
+    from runform import services
+    from runform.units import format_duration, format_pace
+
+    with _open_store(read_only=True) as store:
+        info = services.show_activity(store, state.athlete, activity_id)
+    if as_json:
+        _echo_json(info)
+        return
+    con = _console()
+    con.print(
+        f"[bold]#{info['id']}[/] {info['sport']} {info['local_start_time'] or info['start_time']}"
+        f"  {info['name'] or ''}",
+        highlight=False,
+    )
+    dist = info["distance_m"]
+    con.print(
+        f"distance {dist / 1000:.2f} km  moving {format_duration(info['moving_time_s'])}  "
+        f"elapsed {format_duration(info['elapsed_time_s'])}  pace {format_pace(info['avg_speed_mps'])}/km  "
+        f"cadence {info['avg_cadence_spm'] or 0:.0f} spm  HR {info['avg_heart_rate_bpm'] or 0:.0f} bpm  "
+        f"device {info['device']}"
+        if dist is not None
+        else f"device {info['device']}",
+        highlight=False,
+    )
+    for w in info["warnings"]:
+        con.print(f"[yellow]note[/] {w}", highlight=False)
+    table = Table(title="laps (as the device recorded them)", title_justify="left")
+    for col in ("#", "start", "km", "time", "pace", "spm", "HR", "GCT ms", "VO cm"):
+        table.add_column(col, justify="right")
+    for lap in info["laps"]:
+        gct = lap.get("avg_ground_contact_time")
+        vo = lap.get("avg_vertical_oscillation")
+        table.add_row(
+            str(lap["index"] + 1),
+            (lap["start"] or "-")[11:19],
+            f"{(lap['distance_m'] or 0) / 1000:.2f}",
+            format_duration(lap["duration_s"]),
+            format_pace(lap["avg_speed_mps"]),
+            f"{lap['avg_cadence_spm']:.0f}" if lap["avg_cadence_spm"] is not None else "-",
+            f"{lap.get('avg_heart_rate', 0) or 0:.0f}",
+            f"{gct * 1000:.0f}" if gct else "-",
+            f"{vo * 100:.1f}" if vo else "-",
+        )
+    con.print(table)
+
+
+# -- export -----------------------------------------------------------------------------------
+class ExportFormat(StrEnum):
+    csv = "csv"
+    parquet = "parquet"
+
+
+@app.command("export")
+def export_cmd(
+    activity_id: Annotated[int, typer.Argument(help="Activity id.")],
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="File format.")] = ExportFormat.csv,
+    output: Annotated[Path, typer.Option("-o", "--output", help="File to write.")] = Path(
+        "activity.csv"
+    ),
+    as_json: JsonOpt = False,
+) -> None:
+    """Export an activity's streams (SI units, canonical column names) to CSV or Parquet."""
+    from runform import services
+
+    with _open_store(read_only=True) as store:
+        n = services.export_streams(store, state.athlete, activity_id, fmt.value, output)
+    if as_json:
+        _echo_json({"path": str(output), "rows": n, "format": fmt.value})
+    else:
+        typer.echo(f"wrote {n} samples to {output}")
+
+
+# -- demo -------------------------------------------------------------------------------------
+@app.command("demo")
+def demo_cmd(
+    folder: Annotated[
+        Path | None,
+        typer.Option(
+            "--dir", help="Where to write the demo files and store (default: user data folder)."
+        ),
+    ] = None,
+    weeks: Annotated[int, typer.Option(min=4, max=20, help="Length of the synthetic block.")] = 16,
+    as_json: JsonOpt = False,
+) -> None:
+    """Generate a synthetic 16-week marathon block as FIT files, import it, and show what was found."""
+    from runform import demo
+
+    result = demo.run_demo(folder, weeks=weeks, progress=not as_json)
+    if as_json:
+        _echo_json(result)
+        return
+    demo.print_demo(result, _console())
+
+
+def main() -> None:
+    """Console entry point: run the app, turning user errors into one clean line."""
+    try:
+        app(standalone_mode=False)
+    except RunformError as exc:
+        if os.environ.get("RUNFORM_DEBUG"):
+            raise
+        typer.echo(f"runform: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except _click_exceptions() as exc:
+        _handle_click(exc)
+    except KeyboardInterrupt:
+        typer.echo("runform: interrupted (everything committed so far is kept)", err=True)
+        sys.exit(130)
+
+
+def _click_exceptions() -> tuple[type[BaseException], ...]:
+    import click
+
+    return (click.exceptions.ClickException, click.exceptions.Abort, click.exceptions.Exit)
+
+
+def _handle_click(exc: BaseException) -> None:
+    import click
+
+    if isinstance(exc, click.exceptions.Exit):
+        sys.exit(exc.exit_code)
+    if isinstance(exc, click.exceptions.Abort):
+        typer.echo("runform: aborted", err=True)
+        sys.exit(1)
+    assert isinstance(exc, click.exceptions.ClickException)
+    exc.show()
+    sys.exit(exc.exit_code)

@@ -1,0 +1,179 @@
+"""Activity totals recomputed from the sample streams (pure functions).
+
+runform shows its own totals, computed the same way for every device, and
+keeps the device's own summary beside them for validation. The rules:
+
+* **distance** [m]: the last recorded cumulative distance minus the first
+  (devices start at 0; some chained files restart, so the maximum is used when
+  the stream is not monotone); without a distance stream, the haversine path
+  length over fixes that are not GPS spikes.
+* **elapsed time** [s]: last sample time minus activity start.
+* **timer time** [s]: time between FIT timer ``start`` and ``stop``/``stop_all``
+  events (what the watch's timer showed); without timer events, elapsed time
+  minus gaps longer than :data:`PAUSE_GAP_S` (auto-pause shows as a gap).
+* **moving time** [s]: the sum of sample intervals (each capped at
+  :data:`PAUSE_GAP_S`) in which speed is at least :data:`MOVING_SPEED_MPS`.
+* **average cadence** [steps/min]: mean over samples with cadence > 0, each
+  sample weighted by its interval (capped at :data:`PAUSE_GAP_S`), so
+  smart-recording's irregular sampling does not bias it and standing still
+  (cadence 0) does not drag it down, as the Garmin FIT SDK's summary
+  calculation excludes zero cadence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+PAUSE_GAP_S = 10.0
+"""Gap between samples [s] treated as a pause. Garmin smart recording writes a sample
+at most every ~7-8 s while moving, so longer gaps mean the timer was paused."""
+
+MOVING_SPEED_MPS = 0.5
+"""Speed [m/s] below which a runner counts as stopped (1.8 km/h, slower than any walk)."""
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Totals of one activity, in SI units (None when the stream is missing)."""
+
+    distance_m: float | None
+    elapsed_time_s: float | None
+    timer_time_s: float | None
+    moving_time_s: float | None
+    avg_speed_mps: float | None
+    avg_cadence_spm: float | None
+    avg_heart_rate_bpm: float | None
+    max_heart_rate_bpm: float | None
+    total_ascent_m: float | None
+
+
+def _intervals(time: np.ndarray) -> np.ndarray:
+    """Interval [s] each sample stands for: the time to the next sample, capped at PAUSE_GAP_S."""
+    if time.size == 0:
+        return time
+    dt = np.diff(time, append=time[-1] + 1.0)
+    return np.clip(dt, 0.0, PAUSE_GAP_S)
+
+
+def weighted_mean(values: np.ndarray, weights: np.ndarray) -> float | None:
+    """Weighted mean over finite values with positive weight (None if none)."""
+    ok = np.isfinite(values) & (weights > 0)
+    if not ok.any():
+        return None
+    return float(np.sum(values[ok] * weights[ok]) / np.sum(weights[ok]))
+
+
+_STOPS = ("stop", "stop_all", "stop_disable", "stop_disable_all")
+
+
+def timer_time_from_events(
+    events: pd.DataFrame, start: pd.Timestamp | None, end: pd.Timestamp | None
+) -> float | None:
+    """Timer time [s] from FIT timer start/stop events, or None without timer events.
+
+    When the first timer event is a stop (a multisport leg whose timer was started
+    in an earlier session), the timer counts from ``start``.
+    """
+    if events.empty or "event" not in events:
+        return None
+    ev = events[(events["event"] == "timer") & events["timestamp"].notna()]
+    if ev.empty:
+        return None
+    ev = ev.sort_values("timestamp", kind="stable")
+    total = 0.0
+    running_since: pd.Timestamp | None = None
+    if ev["event_type"].iloc[0] in _STOPS and start is not None:
+        running_since = start
+    for ts, et in zip(ev["timestamp"], ev["event_type"], strict=True):
+        if et == "start":
+            if running_since is None:
+                running_since = ts
+        elif et in _STOPS and running_since is not None:
+            total += max((ts - running_since).total_seconds(), 0.0)
+            running_since = None
+    if running_since is not None and end is not None and end > running_since:
+        total += (end - running_since).total_seconds()
+    return total
+
+
+def ascent_m(altitude: np.ndarray, hysteresis_m: float = 3.0) -> float | None:
+    """Total ascent [m] with a hysteresis filter against barometer/GPS noise.
+
+    A climb counts once altitude rises ``hysteresis_m`` above the last low point
+    (a common noise filter; 3 m follows barometric altimeter resolution).
+    """
+    alt = altitude[np.isfinite(altitude)]
+    if alt.size < 2:
+        return None
+    total = 0.0
+    ref = float(alt[0])
+    for a in alt[1:]:
+        a = float(a)
+        if a - ref >= hysteresis_m:
+            total += a - ref
+            ref = a
+        elif a < ref:
+            ref = a
+    return total
+
+
+def compute_totals(streams: pd.DataFrame, events: pd.DataFrame) -> Totals:
+    """Totals of an activity from its canonical streams and events.
+
+    Parameters
+    ----------
+    streams : DataFrame
+        Canonical streams (``time`` [s], ``distance`` [m], ``speed`` [m/s],
+        ``cadence`` [steps/min], ``heart_rate`` [bpm], ``altitude`` [m]).
+    events : DataFrame
+        Canonical events (``timestamp``, ``event``, ``event_type``).
+    """
+    if streams.empty:
+        return Totals(None, None, None, None, None, None, None, None, None)
+    t = streams["time"].to_numpy(dtype=float)
+    elapsed = float(t[-1] - min(0.0, t[0])) if t.size else None
+    w = _intervals(t)
+
+    def arr(name: str) -> np.ndarray:
+        if name in streams:
+            return streams[name].to_numpy(dtype=float, na_value=np.nan)
+        return np.full(t.size, np.nan)
+
+    dist = arr("distance")
+    finite = dist[np.isfinite(dist)]
+    distance: float | None = None
+    if finite.size:
+        monotone = bool(np.all(np.diff(finite) >= -1.0))
+        distance = float(finite[-1] - finite[0]) if monotone else float(finite.max() - finite[0])
+        distance = max(distance, 0.0)
+    start = streams["timestamp"].iloc[0] if "timestamp" in streams else None
+    end = streams["timestamp"].iloc[-1] if "timestamp" in streams else None
+    timer = timer_time_from_events(events, start, end)
+    if timer is None and elapsed is not None:
+        gaps = np.diff(t)
+        timer = elapsed - float(np.sum(gaps[gaps > PAUSE_GAP_S]))
+    speed = arr("speed")
+    if not np.isfinite(speed).any() and np.isfinite(dist).any():
+        with np.errstate(invalid="ignore", divide="ignore"):
+            speed = np.gradient(dist, t) if t.size > 1 else speed
+    moving = float(np.sum(w[np.nan_to_num(speed, nan=0.0) >= MOVING_SPEED_MPS]))
+    avg_speed = distance / moving if distance and moving > 0 else None
+    cad = arr("cadence")
+    cad_ok = np.where(cad > 0, cad, np.nan)
+    hr = arr("heart_rate")
+    hr_ok = np.where(hr > 0, hr, np.nan)
+    max_hr = float(np.nanmax(hr_ok)) if np.isfinite(hr_ok).any() else None
+    return Totals(
+        distance_m=distance,
+        elapsed_time_s=elapsed,
+        timer_time_s=timer,
+        moving_time_s=moving if np.isfinite(speed).any() else None,
+        avg_speed_mps=avg_speed,
+        avg_cadence_spm=weighted_mean(cad_ok, w),
+        avg_heart_rate_bpm=weighted_mean(hr_ok, w),
+        max_heart_rate_bpm=max_hr,
+        total_ascent_m=ascent_m(arr("altitude")),
+    )

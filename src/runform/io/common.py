@@ -1,0 +1,158 @@
+"""Shared helpers for every reader: sport names, stream clean-up, GPS spikes.
+
+Readers build a raw stream frame (canonical column names, SI units) and pass
+it through :func:`finalize_streams`, which orders samples in time, drops
+duplicated or backwards timestamps (with a warning), computes ``time`` and
+flags GPS spikes without changing the raw positions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+
+from runform.schema import STREAMS
+
+EARTH_RADIUS_M = 6_371_008.8
+"""Mean Earth radius [m] (IUGG mean radius R1), used by :func:`haversine_m`."""
+
+GPS_SPIKE_SPEED_MPS = 12.5
+"""Implied speed [m/s] above which a position jump is flagged as a GPS spike when
+running (12.5 m/s = 45 km/h, above any human running speed; the 100 m world
+record averages 10.4 m/s)."""
+
+GPS_SPIKE_SPEED_OTHER_MPS = 45.0
+"""Implied speed [m/s] above which a jump is flagged for other sports (162 km/h)."""
+
+_SPORT_ALIASES: dict[str, str] = {
+    "running": "running",
+    "run": "running",
+    "trail_running": "running",
+    "treadmill": "running",
+    "9": "running",  # Strava GPX <type>9</type> is Run
+    "biking": "cycling",
+    "cycling": "cycling",
+    "ride": "cycling",
+    "bike": "cycling",
+    "1": "cycling",  # Strava GPX <type>1</type> is Ride
+    "walking": "walking",
+    "walk": "walking",
+    "10": "walking",  # Strava GPX <type>10</type> is Walk
+    "hiking": "hiking",
+    "hike": "hiking",
+    "swimming": "swimming",
+    "swim": "swimming",
+    "other": "generic",
+    "generic": "generic",
+}
+
+
+def sha256_hex(data: bytes) -> str:
+    """SHA-256 of ``data`` as lower-case hex."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def normalize_sport(label: str | None) -> str:
+    """Map a sport label from any format to runform's FIT-based vocabulary.
+
+    Unknown labels are lower-cased and returned as they are; ``None`` or an
+    empty label gives ``generic``.
+    """
+    if not label:
+        return "generic"
+    key = label.strip().lower().replace(" ", "_")
+    return _SPORT_ALIASES.get(key, key)
+
+
+def haversine_m(
+    lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
+) -> np.ndarray:
+    """Great-circle distance [m] between points given in degrees (haversine formula)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dphi = p2 - p1
+    dlmb = np.radians(lon2) - np.radians(lon1)
+    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
+    return np.asarray(2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))), dtype=float)
+
+
+def flag_gps_spikes(streams: pd.DataFrame, sport: str) -> pd.Series:
+    """Flag samples whose position jump from the last good fix implies an impossible speed.
+
+    A sample is a spike when the distance from the previous *non-spike* fix,
+    divided by the elapsed time (at least 1 s), exceeds
+    :data:`GPS_SPIKE_SPEED_MPS` (running) or :data:`GPS_SPIKE_SPEED_OTHER_MPS`.
+    Raw positions are never changed. Returns a boolean Series aligned to ``streams``.
+    """
+    n = len(streams)
+    flags = np.zeros(n, dtype=bool)
+    if n < 2 or "latitude" not in streams or "longitude" not in streams:
+        return pd.Series(flags, index=streams.index, name="gps_spike")
+    lat = streams["latitude"].to_numpy(dtype=float, na_value=np.nan)
+    lon = streams["longitude"].to_numpy(dtype=float, na_value=np.nan)
+    t = streams["time"].to_numpy(dtype=float, na_value=np.nan)
+    limit = GPS_SPIKE_SPEED_MPS if sport == "running" else GPS_SPIKE_SPEED_OTHER_MPS
+    valid = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon) & np.isfinite(t))
+    if valid.size < 2:
+        return pd.Series(flags, index=streams.index, name="gps_spike")
+    # Fast path: compare consecutive valid fixes; only walk the (rare) suspects.
+    d = haversine_m(lat[valid[:-1]], lon[valid[:-1]], lat[valid[1:]], lon[valid[1:]])
+    dt = np.maximum(np.diff(t[valid]), 1.0)
+    if not np.any(d / dt > limit):
+        return pd.Series(flags, index=streams.index, name="gps_spike")
+    last = valid[0]
+    for i in valid[1:]:
+        dist = float(haversine_m(lat[[last]], lon[[last]], lat[[i]], lon[[i]])[0])
+        if dist / max(t[i] - t[last], 1.0) > limit:
+            flags[i] = True
+        else:
+            last = i
+    return pd.Series(flags, index=streams.index, name="gps_spike")
+
+
+def finalize_streams(
+    raw: pd.DataFrame, start_time: pd.Timestamp | None, sport: str
+) -> tuple[pd.DataFrame, list[str]]:
+    """Order samples in time, drop duplicate/backwards timestamps, add ``time`` and ``gps_spike``.
+
+    Parameters
+    ----------
+    raw : DataFrame
+        Canonical columns with a timezone-aware ``timestamp`` column; not modified.
+    start_time : Timestamp or None
+        Activity start [UTC]; ``time`` is measured from it (first sample if None).
+    sport : str
+        Canonical sport, for the GPS spike threshold.
+
+    Returns
+    -------
+    streams, warnings
+        The cleaned frame (a new object) and human-readable warnings.
+    """
+    warnings: list[str] = []
+    df = raw.copy()
+    if df.empty or "timestamp" not in df:
+        out = df.reindex(columns=[c for c in STREAMS if c in df.columns or c == "time"])
+        return out.reset_index(drop=True), warnings
+    df = df[df["timestamp"].notna()]
+    ts = df["timestamp"]
+    backwards = int((ts.diff().dt.total_seconds() < 0).sum())
+    if backwards:
+        warnings.append(f"{backwards} samples had timestamps going backwards; kept in time order")
+        df = df.sort_values("timestamp", kind="stable")
+    dup = df["timestamp"].duplicated(keep="first")
+    n_dup = int(dup.sum())
+    if n_dup:
+        warnings.append(f"{n_dup} samples repeated an earlier timestamp; the first was kept")
+        df = df[~dup]
+    df = df.reset_index(drop=True)
+    t0 = start_time if start_time is not None else df["timestamp"].iloc[0]
+    df["time"] = (df["timestamp"] - t0).dt.total_seconds()
+    df["gps_spike"] = flag_gps_spikes(df, sport)
+    n_spikes = int(df["gps_spike"].sum())
+    if n_spikes:
+        warnings.append(f"{n_spikes} GPS fixes flagged as spikes (raw positions kept)")
+    ordered = [c for c in STREAMS if c in df.columns]
+    extra = sorted(c for c in df.columns if c not in STREAMS)
+    return df[ordered + extra], warnings

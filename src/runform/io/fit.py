@@ -1,0 +1,479 @@
+"""Read FIT activity files into canonical :class:`~runform.schema.Activity` objects.
+
+Decoding is done by ``fitdecode`` (MIT; chosen by measurement, see
+``docs/decisions/fit-decoder.md``) with a data processor that leaves values raw
+(timestamps as FIT-epoch integers) so conversion happens once, vectorised,
+here at the parser boundary:
+
+* positions: semicircles -> degrees (x 180 / 2^31);
+* running/walking cadence: strides/min of one leg -> steps/min,
+  ``2 x (cadence + fractional_cadence)`` (FIT SDK profile, ``record.cadence``);
+* stance time ms -> s, vertical oscillation and step length mm -> m,
+  grade % -> fraction.
+
+Multisport files become one activity per ``session`` message. Chained FIT
+files (several headers in one file) are read whole. Damaged files are salvaged:
+what decoded before a truncation or under a bad CRC is kept and the activity is
+marked ``partial`` with a warning saying what happened.
+
+Reference: Garmin FIT SDK, Profile.xlsx (messages record, lap, session, event,
+activity, file_id, device_info, field_description).
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import warnings as pywarnings
+from typing import Any
+
+import fitdecode
+import numpy as np
+import pandas as pd
+
+from runform.errors import InputFileError, UnsupportedFileError
+from runform.io.common import finalize_streams, normalize_sport, sha256_hex
+from runform.schema import EVENTS, SUMMARY, Activity, Device, Source, empty_frame
+from runform.units import SEMICIRCLE_TO_DEG
+
+FIT_EPOCH_UNIX_S = 631_065_600
+"""Seconds between the Unix epoch and the FIT epoch, 1989-12-31T00:00:00Z (FIT SDK)."""
+
+FOOT_SPORTS = frozenset({"running", "walking", "hiking", "generic", "training", "transition"})
+"""Sports whose FIT cadence is strides/min of one leg, doubled to steps/min."""
+
+_NOT_ACTIVITY_TYPES = {
+    "course",
+    "workout",
+    "settings",
+    "sport",
+    "totals",
+    "goals",
+    "schedules",
+    "device",
+    "monitoring_a",
+    "monitoring_b",
+    "monitoring_daily",
+    "segment",
+    "segment_list",
+    "blood_pressure",
+    "weight",
+}
+
+# record field -> (canonical name, factor applied to the decoded value)
+_RECORD_FIELDS: dict[str, tuple[str, float]] = {
+    "distance": ("distance", 1.0),
+    "heart_rate": ("heart_rate", 1.0),
+    "power": ("power", 1.0),
+    "grade": ("grade", 0.01),
+    "temperature": ("temperature", 1.0),
+    "stance_time": ("ground_contact_time", 0.001),
+    "stance_time_balance": ("gct_balance", 1.0),
+    "vertical_oscillation": ("vertical_oscillation", 0.001),
+    "vertical_ratio": ("vertical_ratio", 1.0),
+    "step_length": ("step_length", 0.001),
+}
+
+# summary field(s) in preference order -> (canonical name, factor)
+_SUMMARY_FIELDS: list[tuple[tuple[str, ...], str, float]] = [
+    (("total_elapsed_time",), "elapsed_time", 1.0),
+    (("total_timer_time",), "timer_time", 1.0),
+    (("total_moving_time",), "moving_time", 1.0),
+    (("total_distance",), "distance", 1.0),
+    (("enhanced_avg_speed", "avg_speed"), "avg_speed", 1.0),
+    (("enhanced_max_speed", "max_speed"), "max_speed", 1.0),
+    (("avg_heart_rate",), "avg_heart_rate", 1.0),
+    (("max_heart_rate",), "max_heart_rate", 1.0),
+    (("total_ascent",), "total_ascent", 1.0),
+    (("total_descent",), "total_descent", 1.0),
+    (("avg_power",), "avg_power", 1.0),
+    (("avg_stance_time",), "avg_ground_contact_time", 0.001),
+    (("avg_stance_time_balance",), "avg_gct_balance", 1.0),
+    (("avg_vertical_oscillation",), "avg_vertical_oscillation", 0.001),
+    (("avg_vertical_ratio",), "avg_vertical_ratio", 1.0),
+    (("avg_step_length",), "avg_step_length", 0.001),
+    (("total_calories",), "calories", 1.0),
+    (("intensity",), "intensity", 1.0),
+    (("lap_trigger", "trigger"), "trigger", 1.0),
+    (("sport",), "sport", 1.0),
+]
+
+
+class _RawProcessor(fitdecode.DataProcessorBase):  # type: ignore[misc]
+    """Leave every value as profile-scaled numbers; timestamps stay FIT-epoch ints."""
+
+
+SYSTEM_TIME_LIMIT = 0x10000000
+"""FIT ``date_time`` values below this are seconds since device power-up, not absolute (FIT SDK)."""
+
+
+def _ts(value: Any, min_valid: int = SYSTEM_TIME_LIMIT) -> pd.Timestamp | None:
+    """FIT ``date_time`` integer [s since FIT epoch] -> UTC Timestamp (None if invalid)."""
+    if value is None or not isinstance(value, (int, float)) or value < min_valid:
+        return None
+    return pd.Timestamp(int(value) + FIT_EPOCH_UNIX_S, unit="s", tz="UTC")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (bytes, bytearray)):
+        return value.hex()
+    if isinstance(value, tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def _fields(frame: fitdecode.FitDataMessage) -> dict[str, Any]:
+    """All fields of a data message as name -> value (first non-None value wins)."""
+    out: dict[str, Any] = {}
+    for f in frame.fields:
+        name = f.name
+        if f.value is None and name in out:
+            continue
+        if name not in out or out[name] is None:
+            out[name] = f.value
+    return out
+
+
+def _cadence(raw: dict[str, Any], names: tuple[str, ...], frac: str, foot: bool) -> float | None:
+    for n in names:
+        v = raw.get(n)
+        if isinstance(v, (int, float)):
+            f = raw.get(frac)
+            total = float(v) + (float(f) if isinstance(f, (int, float)) else 0.0)
+            return 2.0 * total if foot else total
+    return None
+
+
+def _summary(raw: dict[str, Any], sport: str, min_valid: int) -> dict[str, Any]:
+    """Map a FIT lap/session message to canonical summary keys (SI units)."""
+    foot = sport in FOOT_SPORTS
+    out: dict[str, Any] = {
+        "start_time": _ts(raw.get("start_time"), min_valid),
+        "end_time": _ts(raw.get("timestamp"), min_valid),
+    }
+    for names, key, factor in _SUMMARY_FIELDS:
+        for n in names:
+            v = raw.get(n)
+            if v is None:
+                continue
+            out[key] = float(v) * factor if isinstance(v, (int, float)) and factor != 1.0 else v
+            if isinstance(out[key], int) and not isinstance(out[key], bool):
+                out[key] = float(out[key])
+            break
+        else:
+            out[key] = None
+    out["avg_cadence"] = _cadence(
+        raw, ("avg_running_cadence", "avg_cadence"), "avg_fractional_cadence", foot
+    )
+    out["max_cadence"] = _cadence(
+        raw, ("max_running_cadence", "max_cadence"), "max_fractional_cadence", foot
+    )
+    strides = raw.get("total_strides", raw.get("total_cycles"))
+    out["total_steps"] = (
+        float(strides) * (2.0 if foot else 1.0) if isinstance(strides, (int, float)) else None
+    )
+    out["raw"] = {k: _jsonable(v) for k, v in raw.items()}
+    return out
+
+
+class _Collected:
+    """Messages gathered from one pass over the file."""
+
+    def __init__(self) -> None:
+        self.file_ids: list[dict[str, Any]] = []
+        self.devices: list[dict[str, Any]] = []
+        self.records: list[dict[str, Any]] = []
+        self.laps: list[dict[str, Any]] = []
+        self.sessions: list[dict[str, Any]] = []
+        self.events: list[dict[str, Any]] = []
+        self.activity: dict[str, Any] | None = None
+        self.sports: list[dict[str, Any]] = []
+        self.dev_units: dict[str, str] = {}
+        self.headers = 0
+        self.crc_bad = False
+        self.error: str | None = None
+        self.error_offset: int | None = None
+
+
+def _collect(data: bytes) -> _Collected:
+    c = _Collected()
+    reader = fitdecode.FitReader(
+        io.BytesIO(data),
+        processor=_RawProcessor(),
+        check_crc=fitdecode.CrcCheck.READONLY,
+        error_handling=fitdecode.ErrorHandling.IGNORE,
+    )
+    try:
+        with pywarnings.catch_warnings():
+            pywarnings.simplefilter("ignore")
+            for frame in reader:
+                if isinstance(frame, fitdecode.FitHeader):
+                    c.headers += 1
+                    if frame.crc_matched is False:
+                        c.crc_bad = True
+                    continue
+                if isinstance(frame, fitdecode.FitCRC):
+                    if frame.matched is False:
+                        c.crc_bad = True
+                    continue
+                if not isinstance(frame, fitdecode.FitDataMessage):
+                    continue
+                name = frame.name
+                if name == "record":
+                    rec: dict[str, Any] = {}
+                    for f in frame.fields:
+                        if f.field_def is not None and f.field_def.is_dev:
+                            dev_name = f"dev_{f.name}"
+                            if f.value is not None and isinstance(f.value, (int, float)):
+                                rec[dev_name] = f.value
+                            if dev_name not in c.dev_units:
+                                c.dev_units[dev_name] = str(f.units or "")
+                        elif f.value is not None and (f.name not in rec or rec[f.name] is None):
+                            rec[f.name] = f.value
+                    c.records.append(rec)
+                elif name == "lap":
+                    c.laps.append(_fields(frame))
+                elif name == "session":
+                    c.sessions.append(_fields(frame))
+                elif name == "event":
+                    c.events.append(_fields(frame))
+                elif name == "file_id":
+                    c.file_ids.append(_fields(frame))
+                elif name == "device_info":
+                    c.devices.append(_fields(frame))
+                elif name == "activity":
+                    c.activity = _fields(frame)
+                elif name == "sport":
+                    c.sports.append(_fields(frame))
+    except fitdecode.FitError as exc:
+        c.error = str(exc)
+    except (
+        ValueError,
+        KeyError,
+        IndexError,
+        TypeError,
+        AttributeError,
+        OverflowError,
+        UnicodeDecodeError,
+        struct.error,
+    ) as exc:  # decoder bugs on corrupt bytes
+        c.error = f"{type(exc).__name__}: {exc}"
+    return c
+
+
+def _device(c: _Collected) -> Device:
+    fid = c.file_ids[0] if c.file_ids else {}
+    manufacturer = fid.get("manufacturer")
+    product = fid.get("garmin_product") or fid.get("product_name") or fid.get("product")
+    software = None
+    for d in c.devices:
+        if d.get("device_index") in (0, "creator"):
+            software = d.get("software_version")
+            product = product or d.get("product_name") or d.get("garmin_product")
+            break
+    serial = fid.get("serial_number")
+    return Device(
+        manufacturer=str(manufacturer) if manufacturer is not None else None,
+        product=str(product) if product is not None else None,
+        serial_number=str(serial) if serial is not None else None,
+        software_version=str(software) if software is not None else None,
+    )
+
+
+def _records_frame(records: list[dict[str, Any]], foot: bool, min_valid: int) -> pd.DataFrame:
+    """Turn record dicts into canonical SI columns."""
+    if not records:
+        return pd.DataFrame({"timestamp": pd.Series(dtype="datetime64[ns, UTC]")})
+    raw = pd.DataFrame.from_records(records)
+
+    def col(*names: str) -> pd.Series:
+        for n in names:
+            if n in raw:
+                s = pd.to_numeric(raw[n], errors="coerce")
+                if s.notna().any():
+                    return s.astype("float64")
+        return pd.Series(np.nan, index=raw.index, dtype="float64")
+
+    out = pd.DataFrame(index=raw.index)
+    ts = col("timestamp")
+    ts = ts.where(ts >= min_valid)
+    out["timestamp"] = pd.to_datetime(ts + FIT_EPOCH_UNIX_S, unit="s", utc=True)
+    out["distance"] = col("distance")
+    out["speed"] = col("enhanced_speed", "speed")
+    cad = col("cadence")
+    frac = col("fractional_cadence").fillna(0.0)
+    out["cadence"] = (cad + frac) * (2.0 if foot else 1.0)
+    out["heart_rate"] = col("heart_rate")
+    out["altitude"] = col("enhanced_altitude", "altitude")
+    out["latitude"] = col("position_lat") * SEMICIRCLE_TO_DEG
+    out["longitude"] = col("position_long") * SEMICIRCLE_TO_DEG
+    for fit_name, (canon, factor) in _RECORD_FIELDS.items():
+        if canon in ("distance", "heart_rate"):
+            continue
+        out[canon] = col(fit_name) * factor
+    for name in raw.columns:
+        if name.startswith("dev_"):
+            out[name] = pd.to_numeric(raw[name], errors="coerce").astype("float64")
+    # Drop canonical columns the device never recorded (all NaN) to keep frames lean.
+    keep = [c for c in out.columns if c == "timestamp" or out[c].notna().any()]
+    return out[keep]
+
+
+def _frame_of(rows: list[dict[str, Any]], columns: dict[str, tuple[str, str]]) -> pd.DataFrame:
+    if not rows:
+        return empty_frame(columns)
+    return pd.DataFrame.from_records(rows)
+
+
+def read_fit(data: bytes, path: str) -> list[Activity]:
+    """Read a FIT activity file.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's content.
+    path : str
+        Label used in messages and :attr:`Source.path`.
+
+    Returns
+    -------
+    list of Activity
+        One per session (multisport files give several), in time order.
+
+    Raises
+    ------
+    InputFileError
+        Empty file, not a FIT file, no data before the damage, or no samples.
+    UnsupportedFileError
+        A FIT file that is not an activity (course, workout, settings...).
+    """
+    if not data:
+        raise InputFileError(path, "empty file (0 bytes)")
+    if len(data) < 12 or data[8:12] != b".FIT" or data[0] not in (12, 14):
+        raise InputFileError(path, "not a FIT file (no '.FIT' signature in the first 12 bytes)")
+    c = _collect(data)
+    warnings: list[str] = []
+    partial = False
+    if c.error is not None:
+        partial = True
+        warnings.append(f"file is damaged or truncated ({c.error}); kept what decoded before it")
+    if c.crc_bad:
+        partial = True
+        warnings.append("CRC check failed (file corrupted); kept what decoded")
+    if c.headers > 1:
+        warnings.append(f"chained FIT file ({c.headers} files in one); read all of them")
+    ftype = c.file_ids[0].get("type") if c.file_ids else None
+    if isinstance(ftype, str) and ftype in _NOT_ACTIVITY_TYPES:
+        raise UnsupportedFileError(path, f"a FIT {ftype} file, not a recorded activity")
+    if not c.records:
+        if c.error is not None and not c.sessions:
+            raise InputFileError(path, f"damaged FIT file, nothing readable: {c.error}")
+        raise InputFileError(
+            path, "contains no samples (no FIT record messages); nothing to import"
+        )
+
+    sha = sha256_hex(data)
+    device = _device(c)
+    utc_offset: int | None = None
+    if c.activity is not None:
+        lt, t = c.activity.get("local_timestamp"), c.activity.get("timestamp")
+        if isinstance(lt, int) and isinstance(t, int) and abs(lt - t) <= 15 * 3600:
+            utc_offset = int(round((lt - t) / 900.0) * 900)  # offsets come in 15-min steps
+
+    rec_ts = np.array(
+        [r.get("timestamp") if isinstance(r.get("timestamp"), int) else -1 for r in c.records],
+        dtype=np.int64,
+    )
+    min_valid = SYSTEM_TIME_LIMIT
+    if not np.any(rec_ts >= SYSTEM_TIME_LIMIT):
+        min_valid = 0
+        warnings.append(
+            "the device clock was not set: times are relative to power-up, so the date is unknown"
+        )
+    sessions = sorted(
+        (s for s in c.sessions if isinstance(s.get("start_time"), int)),
+        key=lambda s: int(s["start_time"]),
+    )
+    if not sessions:
+        partial = partial or c.error is not None
+        sport_msg = c.sports[0] if c.sports else {}
+        lap_sport = c.laps[0].get("sport") if c.laps else None
+        valid = rec_ts[rec_ts >= min_valid]
+        if valid.size == 0:
+            raise InputFileError(path, "samples carry no timestamps; cannot place them in time")
+        sessions = [
+            {
+                "start_time": int(valid.min()),
+                "timestamp": int(valid.max()),
+                "sport": sport_msg.get("sport") or lap_sport or "generic",
+                "sub_sport": sport_msg.get("sub_sport"),
+                "_synthesised": True,
+            }
+        ]
+        warnings.append("no session summary in the file (truncated?); totals computed from samples")
+
+    activities: list[Activity] = []
+    bounds = [int(s["start_time"]) for s in sessions] + [2**62]
+    for i, sess in enumerate(sessions):
+        sport = normalize_sport(str(sess.get("sport") or "generic"))
+        sub = sess.get("sub_sport")
+        sub_sport = None if sub in (None, "generic") else str(sub)
+        lo, hi = bounds[i], bounds[i + 1]
+        if len(sessions) == 1:
+            mask = rec_ts >= 0  # keep every record (even odd timestamps) in single-session files
+        else:
+            mask = (rec_ts >= lo) & (rec_ts < hi)
+            if i == 0:
+                mask |= (rec_ts >= 0) & (rec_ts < lo)
+        recs = [r for r, m in zip(c.records, mask, strict=True) if m]
+        foot = sport in FOOT_SPORTS
+        raw_streams = _records_frame(recs, foot, min_valid)
+        start = _ts(sess.get("start_time"), min_valid)
+        streams, w = finalize_streams(raw_streams, start, sport)
+        sess_laps = [
+            lap
+            for lap in c.laps
+            if isinstance(lap.get("start_time"), int) and lo <= int(lap["start_time"]) < hi
+        ]
+        laps = _frame_of([_summary(lap, sport, min_valid) for lap in sess_laps], SUMMARY)
+        events = _frame_of(
+            [
+                {
+                    "timestamp": _ts(e.get("timestamp"), min_valid),
+                    "event": e.get("event"),
+                    "event_type": e.get("event_type"),
+                    "data": _jsonable(e.get("data")),
+                }
+                for e in c.events
+                if isinstance(e.get("timestamp"), int)
+                and (len(sessions) == 1 or lo <= int(e["timestamp"]) < hi)
+            ],
+            EVENTS,
+        )
+        summary = {} if sess.get("_synthesised") else _summary(sess, sport, min_valid)
+        warnings_i = [*warnings, "session has no samples"] if streams.empty else [*warnings, *w]
+        dev_units = {k: v for k, v in c.dev_units.items() if k in streams.columns}
+        activities.append(
+            Activity(
+                sport=sport,
+                sub_sport=sub_sport,
+                start_time=(start or streams["timestamp"].iloc[0]).to_pydatetime(),
+                source=Source(path=path, sha256=sha, format="fit", session_index=i),
+                streams=streams,
+                laps=laps,
+                summary=summary,
+                events=events,
+                device=device,
+                utc_offset_s=utc_offset,
+                name=None,
+                developer_units=dev_units,
+                warnings=tuple(warnings_i),
+                partial=partial,
+            )
+        )
+    activities = [a for a in activities if not a.streams.empty] or activities[:1]
+    if all(a.streams.empty for a in activities):
+        raise InputFileError(path, "contains no samples inside its sessions; nothing to import")
+    return activities

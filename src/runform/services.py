@@ -1,0 +1,267 @@
+"""Use cases: what the CLI (and later the web dashboard) calls.
+
+Each function takes plain arguments, works on a :class:`~runform.store.db.Store`
+and returns plain data; nothing here prints.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from runform.core.summary import compute_totals
+from runform.errors import InputFileError, RunformError, UnsupportedFileError
+from runform.io import read_bytes
+from runform.io.common import normalize_sport
+from runform.io.sources import Member, ScanStats, count_candidates, iter_members
+from runform.schema import Activity
+from runform.store.db import ActivityRow, Store
+
+
+@dataclass
+class ImportReport:
+    """What one import did. ``failed`` holds ``{"path", "error"}`` per failed file."""
+
+    imported: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    failed: list[dict[str, str]] = field(default_factory=list)
+    activity_ids: list[int] = field(default_factory=list)
+    partial: list[dict[str, str]] = field(default_factory=list)
+    skipped_files: list[dict[str, str]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``runform import --json`` object."""
+        return {
+            "imported": self.imported,
+            "duplicates": self.duplicates,
+            "skipped": self.skipped,
+            "failed": self.failed,
+            "activity_ids": self.activity_ids,
+            "partial": self.partial,
+        }
+
+
+ProgressFn = Callable[[str, int], None]
+"""Called after each input member with (label, members done so far)."""
+
+
+def _apply_hints(acts: list[Activity], member: Member) -> list[Activity]:
+    """Join Strava activities.csv names/types onto the activities of a member."""
+    if member.name is None and member.sport_hint is None:
+        return acts
+    from dataclasses import replace
+
+    out = []
+    for a in acts:
+        name = a.name or member.name
+        sport = a.sport
+        if member.sport_hint and sport == "generic":
+            sport = normalize_sport(member.sport_hint)
+        out.append(replace(a, name=name, sport=sport))
+    return out
+
+
+def import_member(store: Store, athlete_id: int, member: Member, report: ImportReport) -> None:
+    """Read and store one input member, recording the outcome in ``report``."""
+    if member.error is not None or member.data is None:
+        report.failed.append({"path": member.label, "error": member.error or "unreadable"})
+        return
+    from runform.io.common import sha256_hex
+
+    if store.has_source(athlete_id, sha256_hex(member.data)):
+        report.duplicates += 1
+        return
+    try:
+        acts = _apply_hints(read_bytes(member.data, member.kind, member.label), member)
+        totals = [compute_totals(a.streams, a.events) for a in acts]
+        ids = store.add_file(athlete_id, acts, totals, len(member.data))
+    except UnsupportedFileError as exc:
+        report.skipped += 1
+        report.skipped_files.append({"path": member.label, "reason": exc.problem})
+        return
+    except InputFileError as exc:
+        report.failed.append({"path": member.label, "error": exc.problem})
+        return
+    except RunformError as exc:
+        report.failed.append({"path": member.label, "error": str(exc)})
+        return
+    except (ValueError, TypeError, KeyError, IndexError, ArithmeticError) as exc:
+        # A reader bug on a strange file must not stop the batch; say what happened.
+        report.failed.append(
+            {"path": member.label, "error": f"could not be read ({type(exc).__name__}: {exc})"}
+        )
+        return
+    if not ids:
+        report.duplicates += 1
+        return
+    report.imported += 1
+    report.activity_ids.extend(ids)
+    for a in acts:
+        if a.partial:
+            report.partial.append({"path": member.label, "warning": "; ".join(a.warnings)})
+
+
+def import_paths(
+    store: Store,
+    paths: Sequence[str | Path],
+    *,
+    athlete: str,
+    progress: ProgressFn | None = None,
+) -> ImportReport:
+    """Import files, folders and archives for an athlete; one transaction per file.
+
+    Unknown files are counted as skipped; a bad file is reported and the batch goes on.
+    """
+    athlete_id = store.athlete_id(athlete, create=True)
+    report = ImportReport()
+    stats = ScanStats()
+    for done, member in enumerate(iter_members(list(paths), stats), start=1):
+        import_member(store, athlete_id, member, report)
+        if progress is not None:
+            progress(member.label, done)
+    report.skipped += stats.skipped
+    return report
+
+
+def count_inputs(paths: Sequence[str | Path]) -> int:
+    """A cheap count of candidate files (for a progress bar)."""
+    return count_candidates(list(paths))
+
+
+def list_activities(
+    store: Store, athlete: str, *, since: datetime | None = None, sport: str | None = None
+) -> list[ActivityRow]:
+    """Activities of an athlete, oldest first."""
+    return store.list_activities(store.athlete_id(athlete), since=since, sport=sport)
+
+
+def _num(v: Any) -> Any:
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def activity_json(row: ActivityRow) -> dict[str, Any]:
+    """The ``runform activities --json`` object of one activity."""
+    return {
+        "id": row.id,
+        "start_time": _iso_utc(row.start_time),
+        "local_start_time": _iso_local(row.start_time, row.utc_offset_s),
+        "sport": row.sport,
+        "sub_sport": row.sub_sport,
+        "name": row.name,
+        "distance_m": _num(row.distance_m),
+        "moving_time_s": _num(row.moving_time_s),
+        "elapsed_time_s": _num(row.elapsed_time_s),
+        "timer_time_s": _num(row.timer_time_s),
+        "avg_speed_mps": _num(row.avg_speed_mps),
+        "avg_cadence_spm": _num(row.avg_cadence_spm),
+        "avg_heart_rate_bpm": _num(row.avg_heart_rate_bpm),
+        "device": row.device,
+        "source": row.source,
+        "partial": row.partial,
+    }
+
+
+def _iso_utc(ts: datetime) -> str:
+    from datetime import UTC
+
+    return ts.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _iso_local(ts: datetime, offset_s: int | None) -> str | None:
+    from datetime import timedelta, timezone
+
+    if offset_s is None:
+        return None
+    return ts.astimezone(timezone(timedelta(seconds=offset_s))).isoformat()
+
+
+def show_activity(store: Store, athlete: str, activity_id: int) -> dict[str, Any]:
+    """Summary and laps of one activity (``runform show --json``)."""
+    aid = store.athlete_id(athlete)
+    rec = store.activity_record(aid, activity_id)
+    laps = store.laps(activity_id)
+    lap_list = []
+    for lap in laps.to_dict("records"):
+        start = lap.get("start_time")
+        item = {
+            "index": int(lap["lap_index"]),
+            "start": _iso_utc(start) if start is not None and not _isnat(start) else None,
+            "distance_m": _num(lap.get("distance")),
+            "duration_s": _num(lap.get("timer_time")),
+            "elapsed_s": _num(lap.get("elapsed_time")),
+            "avg_speed_mps": _num(lap.get("avg_speed")),
+            "avg_cadence_spm": _num(lap.get("avg_cadence")),
+        }
+        for k in (
+            "max_speed",
+            "max_cadence",
+            "avg_heart_rate",
+            "max_heart_rate",
+            "total_ascent",
+            "total_descent",
+            "avg_power",
+            "avg_ground_contact_time",
+            "avg_gct_balance",
+            "avg_vertical_oscillation",
+            "avg_vertical_ratio",
+            "avg_step_length",
+            "total_steps",
+            "calories",
+            "intensity",
+            "trigger",
+        ):
+            v = _num(lap.get(k))
+            if v is not None:
+                item[k] = v
+        lap_list.append(item)
+    rows = store.list_activities(aid)
+    row = next(r for r in rows if r.id == activity_id)
+    out = activity_json(row)
+    out.update(
+        {
+            "device_summary": {k: _num(v) for k, v in (rec["summary"] or {}).items() if k != "raw"},
+            "warnings": rec["warnings"] or [],
+            "developer_fields": rec["developer_units"] or {},
+            "n_samples": rec["n_samples"],
+            "max_heart_rate_bpm": _num(rec["max_heart_rate_bpm"]),
+            "total_ascent_m": _num(rec["total_ascent_m"]),
+            "laps": lap_list,
+        }
+    )
+    return out
+
+
+def _isnat(v: Any) -> bool:
+    try:
+        import pandas as pd
+
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def export_streams(store: Store, athlete: str, activity_id: int, fmt: str, out: Path) -> int:
+    """Write an activity's streams (SI column names) to CSV or Parquet; return the row count.
+
+    The file is written to a temporary name and renamed, so a failure never leaves half a file.
+    """
+    aid = store.athlete_id(athlete)
+    store.activity_record(aid, activity_id)  # raises NotFoundError when missing
+    df = store.streams(activity_id)
+    tmp = out.with_name(out.name + ".part")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "csv":
+        df.to_csv(tmp, index=False)
+    elif fmt == "parquet":
+        df.to_parquet(tmp, index=False)
+    else:
+        raise ValueError(fmt)
+    tmp.replace(out)
+    return len(df)
