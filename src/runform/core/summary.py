@@ -102,20 +102,28 @@ def timer_time_from_events(
 def ascent_m(altitude: np.ndarray, hysteresis_m: float = 3.0) -> float | None:
     """Total ascent [m] with a hysteresis filter against barometer/GPS noise.
 
-    A climb counts once altitude rises ``hysteresis_m`` above the last low point
-    (a common noise filter; 3 m follows barometric altimeter resolution).
+    A climb starts once altitude rises ``hysteresis_m`` above the last low point
+    and ends once it falls ``hysteresis_m`` below the last high point; every metre
+    gained in between counts (3 m follows barometric altimeter resolution).
     """
     alt = altitude[np.isfinite(altitude)]
     if alt.size < 2:
         return None
     total = 0.0
-    ref = float(alt[0])
-    for a in alt[1:]:
-        a = float(a)
-        if a - ref >= hysteresis_m:
-            total += a - ref
-            ref = a
+    ref = float(alt[0])  # last turning point (trough when descending, top when climbing)
+    climbing = False
+    for a in alt[1:].tolist():
+        if climbing:
+            if a > ref:
+                total += a - ref
+                ref = a
+            elif ref - a >= hysteresis_m:
+                climbing, ref = False, a
         elif a < ref:
+            ref = a
+        elif a - ref >= hysteresis_m:
+            climbing = True
+            total += a - ref
             ref = a
     return total
 
