@@ -68,7 +68,7 @@ def _apply_hints(acts: list[Activity], member: Member) -> list[Activity]:
 
 def import_member(store: Store, athlete_id: int, member: Member, report: ImportReport) -> None:
     """Read and store one input member, recording the outcome in ``report``."""
-    if member.error is not None or member.data is None:
+    if member.error is not None or member.data is None or member.kind is None:
         report.failed.append({"path": member.label, "error": member.error or "unreadable"})
         return
     from runform.io.common import sha256_hex

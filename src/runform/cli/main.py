@@ -82,7 +82,8 @@ def _echo_json(obj: Any) -> None:
 def _console() -> Any:
     from rich.console import Console
 
-    return Console()
+    # Piped output gets a wide console so tables are not squeezed into 80 columns.
+    return Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 
 
 # -- import -----------------------------------------------------------------------------------
@@ -214,7 +215,7 @@ def activities_cmd(
             if r.sport in ("running", "walking", "hiking")
             else "-",
             f"{r.avg_cadence_spm:.0f}" if r.avg_cadence_spm is not None else "-",
-            r.device,
+            r.device if len(r.device) <= 28 else r.device[:27] + "…",
         )
     _console().print(table)
 

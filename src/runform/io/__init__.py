@@ -2,33 +2,10 @@
 
 from __future__ import annotations
 
-from io import BytesIO
 from pathlib import Path
 
 from runform.errors import InputFileError, UnsupportedFileError
 from runform.schema import Activity
-
-READ_LIMIT_BYTES = 512 * 1024 * 1024
-"""Largest single activity file read [bytes] (512 MiB; real FIT/TCX/GPX files are < 100 MiB)."""
-
-
-def sniff_kind(data: bytes, name: str) -> str | None:
-    """The format of ``data``: ``fit``, ``tcx`` or ``gpx`` (by extension, then content)."""
-    lower = name.lower()
-    if lower.endswith(".gz"):
-        lower = lower[:-3]
-    for kind in ("fit", "tcx", "gpx"):
-        if lower.endswith("." + kind):
-            return kind
-    if len(data) >= 12 and data[8:12] == b".FIT":
-        return "fit"
-    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head.startswith(b"<"):
-        if b"<TrainingCenterDatabase" in head:
-            return "tcx"
-        if b"<gpx" in head:
-            return "gpx"
-    return None
 
 
 def read_bytes(data: bytes, kind: str, label: str) -> list[Activity]:
@@ -51,30 +28,23 @@ def read_bytes(data: bytes, kind: str, label: str) -> list[Activity]:
 
 
 def read_all(path: str | Path) -> list[Activity]:
-    """Read every session of a FIT, TCX or GPX file (``.gz`` allowed)."""
-    p = Path(path)
-    try:
-        size = p.stat().st_size
-        if size > READ_LIMIT_BYTES:
-            raise InputFileError(str(p), f"file is {size / 2**20:.0f} MiB, over the 512 MiB limit")
-        data = p.read_bytes()
-    except OSError as exc:
-        raise InputFileError(str(p), f"cannot read: {exc.strerror or exc}") from exc
-    if p.name.lower().endswith(".gz"):
-        import gzip
-        import zlib
+    """Read every session of one FIT, TCX or GPX file (``.gz`` allowed), in time order.
 
-        try:
-            with gzip.GzipFile(fileobj=BytesIO(data)) as gz:
-                data = gz.read(READ_LIMIT_BYTES + 1)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise InputFileError(str(p), f"corrupt gzip data: {exc}") from exc
-        if len(data) > READ_LIMIT_BYTES:
-            raise InputFileError(str(p), "decompresses to more than 512 MiB (gzip bomb?)")
-    kind = sniff_kind(data, p.name)
-    if kind is None:
-        raise UnsupportedFileError(str(p), "not a FIT, TCX or GPX file")
-    return read_bytes(data, kind, str(p))
+    The file goes through the same safety checks as ``runform import`` (size and
+    decompression-ratio caps, format sniffing by content).
+    """
+    from runform.io.sources import iter_members
+
+    acts: list[Activity] = []
+    found = False
+    for member in iter_members([path]):
+        found = True
+        if member.error is not None or member.data is None or member.kind is None:
+            raise InputFileError(member.label, member.error or "unreadable")
+        acts.extend(read_bytes(member.data, member.kind, member.label))
+    if not found:
+        raise UnsupportedFileError(str(path), "not a FIT, TCX or GPX file")
+    return acts
 
 
 def read(path: str | Path, session: int | None = None) -> Activity:

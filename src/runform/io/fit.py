@@ -156,6 +156,8 @@ def _summary(raw: dict[str, Any], sport: str, min_valid: int) -> dict[str, Any]:
     for names, key, factor in _SUMMARY_FIELDS:
         for n in names:
             v = raw.get(n)
+            if isinstance(v, (tuple, list)):  # array fields: the first valid element
+                v = next((x for x in v if x is not None), None)
             if v is None:
                 continue
             out[key] = float(v) * factor if isinstance(v, (int, float)) and factor != 1.0 else v

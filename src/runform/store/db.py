@@ -194,6 +194,19 @@ class Store:
         if not activities:
             return []
         src = activities[0].source
+        try:
+            return self._add_file(athlete_id, activities, totals, size_bytes)
+        except duckdb.Error as exc:
+            raise StoreError(f"could not store {src.path}: {exc}".splitlines()[0]) from exc
+
+    def _add_file(
+        self,
+        athlete_id: int,
+        activities: Sequence[Activity],
+        totals: Sequence[Totals],
+        size_bytes: int,
+    ) -> list[int]:
+        src = activities[0].source
         with self.transaction():
             if self.has_source(athlete_id, src.sha256):
                 return []
@@ -308,7 +321,7 @@ class Store:
             values = [None if isinstance(v, float) and not math.isfinite(v) else v for v in values]
             for k, c in enumerate(LAP_COLUMNS):
                 if c in ("start_time", "end_time") and values[k] is not None:
-                    values[k] = pd.Timestamp(values[k]).to_pydatetime()
+                    values[k] = pd.Timestamp(values[k]).floor("us").to_pydatetime()
                 elif c in ("intensity", "trigger", "sport") and values[k] is not None:
                     values[k] = str(values[k])
             placeholders = ", ".join("?" * (len(LAP_COLUMNS) + 3))
@@ -325,7 +338,7 @@ class Store:
                 "INSERT INTO events VALUES (?, ?, ?, ?, ?)",
                 [
                     aid,
-                    None if ts is None or pd.isna(ts) else pd.Timestamp(ts).to_pydatetime(),
+                    None if ts is None or pd.isna(ts) else pd.Timestamp(ts).floor("us").to_pydatetime(),
                     None if ev.get("event") is None else str(ev.get("event")),
                     None if ev.get("event_type") is None else str(ev.get("event_type")),
                     json.dumps(_clean(ev.get("data"))),
