@@ -314,13 +314,69 @@ def demo_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Generate a synthetic 16-week marathon block as FIT files, import it, and show what was found."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.table import Table
+
     from runform import demo
 
-    result = demo.run_demo(folder, weeks=weeks, progress=not as_json)
+    progress = Progress(
+        TextColumn("[bold]{task.fields[step]}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        transient=True,
+        disable=as_json or not sys.stderr.isatty(),
+        console=_stderr_console(),
+    )
+    with progress:
+        gen = progress.add_task("", total=None, step="writing FIT files")
+        imp = progress.add_task("", total=None, step="importing", visible=False)
+
+        def generated(done: int, total: int) -> None:
+            progress.update(gen, completed=done, total=total)
+            progress.update(imp, total=total)
+
+        def imported(_label: str, done: int) -> None:
+            progress.update(imp, completed=done, visible=True)
+
+        result = demo.run_demo(folder, weeks=weeks, on_generated=generated, on_imported=imported)
     if as_json:
         _echo_json(result)
         return
-    demo.print_demo(result, _console())
+    con = _console()
+    imp_r = result["import"]
+    con.print(
+        f"[bold]runform demo[/]: a synthetic {len(result['weekly'])}-week marathon block "
+        f"(VDOT {result['vdot']:.0f}, race {result['race_date']}), written as "
+        f"{result['files_written']} FIT files ({result['records_written']:,} samples) and imported.",
+        highlight=False,
+    )
+    con.print(
+        f"Imported {imp_r['imported']} files, {len(imp_r['failed'])} failed: "
+        f"{result['activities']} runs, {result['total_km']:,} km, mean cadence "
+        f"{result['mean_cadence_spm']} steps/min.",
+        highlight=False,
+    )
+    table = Table(title="What the import found, week by week", title_justify="left")
+    for col in ("week", "phase", "runs", "km", "planted km", "long run km", "sessions"):
+        table.add_column(col, justify="left" if col in ("phase", "sessions") else "right")
+    for w in result["weekly"]:
+        spike = (
+            " (load spike)"
+            if w["week"] == result["load_spike_week"] and w["phase"] != "spike"
+            else ""
+        )
+        table.add_row(
+            str(w["week"]),
+            w["phase"] + spike,
+            str(w["runs"]),
+            f"{w['km']:.1f}",
+            f"{w['planted_km']:.1f}",
+            f"{w['long_run_km']:.1f}",
+            ", ".join(w["types"]),
+        )
+    con.print(table)
+    con.print(f"Files and planted truth: {result['folder']}/files", highlight=False)
+    con.print(f"Explore: runform --db {result['store']} --athlete demo activities", highlight=False)
 
 
 def main() -> None:
