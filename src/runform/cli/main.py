@@ -178,8 +178,9 @@ def activities_cmd(
     from runform import services
     from runform.units import format_duration, format_pace
 
+    since_dt = _parse_date(since)  # check arguments before touching the store
     with _open_store(read_only=True) as store:
-        rows = services.list_activities(store, state.athlete, since=_parse_date(since), sport=sport)
+        rows = services.list_activities(store, state.athlete, since=since_dt, sport=sport)
     if as_json:
         _echo_json([services.activity_json(r) for r in rows])
         return

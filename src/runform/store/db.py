@@ -338,7 +338,9 @@ class Store:
                 "INSERT INTO events VALUES (?, ?, ?, ?, ?)",
                 [
                     aid,
-                    None if ts is None or pd.isna(ts) else pd.Timestamp(ts).floor("us").to_pydatetime(),
+                    None
+                    if ts is None or pd.isna(ts)
+                    else pd.Timestamp(ts).floor("us").to_pydatetime(),
                     None if ev.get("event") is None else str(ev.get("event")),
                     None if ev.get("event_type") is None else str(ev.get("event_type")),
                     json.dumps(_clean(ev.get("data"))),

@@ -1,0 +1,114 @@
+"""Import every FIT file of the corpus into a fresh store; compare with bare fitdecode decoding.
+
+Prints records/s and files/s for runform's full import (decode + validate +
+totals + store) next to bare decoding of the same files with fitdecode (every
+frame iterated, default processor, lenient CRC and error handling), measured in
+the same run, and the ratio runform / fitdecode (> 1 means runform is faster).
+
+Usage::
+
+    .venv/bin/python benchmarks/import_corpus.py [--corpus ../shared/corpus] [--repeat 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import fitdecode
+
+from runform.services import import_paths
+from runform.store.db import Store
+
+DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+def fit_files(corpus: Path) -> list[Path]:
+    """Every .fit file (any case) under ``corpus``, sorted."""
+    return sorted(p for p in corpus.rglob("*") if p.is_file() and p.suffix.lower() == ".fit")
+
+
+def bare_fitdecode(files: list[Path]) -> tuple[float, int]:
+    """Decode every file with fitdecode; return (seconds, record messages)."""
+    records = 0
+    t0 = time.perf_counter()
+    for path in files:
+        try:
+            with (
+                warnings.catch_warnings(),
+                fitdecode.FitReader(
+                    str(path),
+                    check_crc=fitdecode.CrcCheck.WARN,
+                    error_handling=fitdecode.ErrorHandling.WARN,
+                ) as reader,
+            ):
+                warnings.simplefilter("ignore")
+                for frame in reader:
+                    if isinstance(frame, fitdecode.FitDataMessage) and frame.name == "record":
+                        records += 1
+        except fitdecode.FitError:
+            continue
+    return time.perf_counter() - t0, records
+
+
+def runform_import(files: list[Path]) -> tuple[float, int, int]:
+    """Import the files into a fresh store; return (seconds, samples stored, files imported)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "bench.duckdb"
+        t0 = time.perf_counter()
+        with Store(db) as store:
+            report = import_paths(store, files, athlete="bench")
+            seconds = time.perf_counter() - t0
+            samples = store.counts()["samples"]
+    return seconds, samples, report.imported
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print the table."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    ap.add_argument("--repeat", type=int, default=1, help="runs of each; the best is reported")
+    args = ap.parse_args(argv)
+    files = fit_files(args.corpus)
+    if not files:
+        print(f"no FIT files under {args.corpus}", file=sys.stderr)
+        return 1
+    mb = sum(p.stat().st_size for p in files) / 1e6
+    bare = min((bare_fitdecode(files) for _ in range(args.repeat)), key=lambda r: r[0])
+    ours = min((runform_import(files) for _ in range(args.repeat)), key=lambda r: r[0])
+    cpu = (
+        next(
+            (
+                ln.split(":", 1)[1].strip()
+                for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                if ln.startswith("model name")
+            ),
+            platform.processor(),
+        )
+        if Path("/proc/cpuinfo").exists()
+        else platform.processor()
+    )
+    print(f"machine: {os.cpu_count()} cores, {cpu}; Python {platform.python_version()}")
+    print(f"corpus: {len(files)} FIT files, {mb:.1f} MB, {args.corpus}")
+    print(f"{'':28s}{'seconds':>9s}{'records':>10s}{'records/s':>11s}{'files/s':>9s}")
+    print(
+        f"{'fitdecode (bare decode)':28s}{bare[0]:9.2f}{bare[1]:10d}{bare[1] / bare[0]:11.0f}"
+        f"{len(files) / bare[0]:9.1f}"
+    )
+    print(
+        f"{'runform import (full)':28s}{ours[0]:9.2f}{ours[1]:10d}{ours[1] / ours[0]:11.0f}"
+        f"{len(files) / ours[0]:9.1f}"
+    )
+    ratio = (ours[1] / ours[0]) / (bare[1] / bare[0])
+    print(f"ratio runform/fitdecode records/s: {ratio:.2f}  (files imported: {ours[2]})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
