@@ -138,7 +138,7 @@ def test_export_csv_and_parquet_in_si_units(
 def test_athletes_are_separate(
     block: tuple[Path, list[dict[str, Any]], Path], tmp_path: Path
 ) -> None:
-    files, truths, _db = block
+    files, _truths, _db = block
     db = tmp_path / "coach.duckdb"
     one = sorted(files.glob("*.fit"))[0]
     RUNNER.invoke(app, ["--db", str(db), "--athlete", "ana", "import", str(one)])

@@ -354,13 +354,24 @@ def read_fit(data: bytes, path: str) -> list[Activity]:
     if not data:
         raise InputFileError(path, "empty file (0 bytes)")
     if len(data) < 12 or data[8:12] != b".FIT" or data[0] not in (12, 14):
+        if data[0] in (12, 14) and len(data) < data[0] and b".FIT".startswith(data[8:12]):
+            raise InputFileError(
+                path, f"truncated FIT file: {len(data)} bytes, less than its {data[0]}-byte header"
+            )
         raise InputFileError(path, "not a FIT file (no '.FIT' signature in the first 12 bytes)")
+    # FIT protocol, "File header": header size + data size + 2-byte CRC (of the first file).
+    announced = data[0] + struct.unpack_from("<I", data, 4)[0] + 2
+    cut = f"ends at byte {len(data)} of the {announced} its header announces"
+    truncated = len(data) < announced
     c = _collect(data)
     warnings: list[str] = []
     partial = False
     if c.error is not None:
         partial = True
-        warnings.append(f"file is damaged or truncated ({c.error}); kept what decoded before it")
+        if truncated:
+            warnings.append(f"file is truncated ({cut}); kept what decoded before the cut")
+        else:
+            warnings.append(f"file is damaged ({c.error}); kept what decoded before the damage")
     if c.crc_bad:
         partial = True
         warnings.append("CRC check failed (file corrupted); kept what decoded")
@@ -371,6 +382,8 @@ def read_fit(data: bytes, path: str) -> list[Activity]:
         raise UnsupportedFileError(path, f"a FIT {ftype} file, not a recorded activity")
     if not c.records:
         if c.error is not None and not c.sessions:
+            if truncated:
+                raise InputFileError(path, f"truncated FIT file ({cut}), no samples before the cut")
             raise InputFileError(path, f"damaged FIT file, nothing readable: {c.error}")
         raise InputFileError(
             path, "contains no samples (no FIT record messages); nothing to import"
