@@ -9,6 +9,7 @@ flags GPS spikes without changing the raw positions.
 from __future__ import annotations
 
 import hashlib
+import math
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,9 @@ record averages 10.4 m/s)."""
 
 GPS_SPIKE_SPEED_OTHER_MPS = 45.0
 """Implied speed [m/s] above which a jump is flagged for other sports (162 km/h)."""
+
+FOOT_SPORTS = frozenset({"running", "walking", "hiking"})
+"""Sports whose cadence is counted in steps (FIT/TCX/GPX record strides/min of one leg)."""
 
 _SPORT_ALIASES: dict[str, str] = {
     "running": "running",
@@ -101,10 +105,16 @@ def flag_gps_spikes(streams: pd.DataFrame, sport: str) -> pd.Series:
     dt = np.maximum(np.diff(t[valid]), 1.0)
     if not np.any(d / dt > limit):
         return pd.Series(flags, index=streams.index, name="gps_spike")
-    last = valid[0]
-    for i in valid[1:]:
-        dist = float(haversine_m(lat[[last]], lon[[last]], lat[[i]], lon[[i]])[0])
-        if dist / max(t[i] - t[last], 1.0) > limit:
+    # Walk the fixes in plain floats (fast in CPython), comparing each with the last good fix.
+    la, lo, tt = np.radians(lat).tolist(), np.radians(lon).tolist(), t.tolist()
+    last = int(valid[0])
+    for i in valid[1:].tolist():
+        a = (
+            math.sin((la[i] - la[last]) / 2) ** 2
+            + math.cos(la[last]) * math.cos(la[i]) * math.sin((lo[i] - lo[last]) / 2) ** 2
+        )
+        dist = 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(max(a, 0.0), 1.0)))
+        if dist / max(tt[i] - tt[last], 1.0) > limit:
             flags[i] = True
         else:
             last = i

@@ -32,15 +32,16 @@ import numpy as np
 import pandas as pd
 
 from runform.errors import InputFileError, UnsupportedFileError
-from runform.io.common import finalize_streams, normalize_sport, sha256_hex
+from runform.io.common import FOOT_SPORTS, finalize_streams, normalize_sport, sha256_hex
 from runform.schema import EVENTS, SUMMARY, Activity, Device, Source, empty_frame
 from runform.units import SEMICIRCLE_TO_DEG
 
 FIT_EPOCH_UNIX_S = 631_065_600
 """Seconds between the Unix epoch and the FIT epoch, 1989-12-31T00:00:00Z (FIT SDK)."""
 
-FOOT_SPORTS = frozenset({"running", "walking", "hiking", "generic", "training", "transition"})
-"""Sports whose FIT cadence is strides/min of one leg, doubled to steps/min."""
+STRIDE_SPORTS = FOOT_SPORTS | {"generic", "training", "transition"}
+"""FIT sports whose cadence is strides/min of one leg, doubled to steps/min (watches record
+generic/training/transition with the wrist or foot-pod step counter)."""
 
 _NOT_ACTIVITY_TYPES = {
     "course",
@@ -148,7 +149,7 @@ def _cadence(raw: dict[str, Any], names: tuple[str, ...], frac: str, foot: bool)
 
 def _summary(raw: dict[str, Any], sport: str, min_valid: int) -> dict[str, Any]:
     """Map a FIT lap/session message to canonical summary keys (SI units)."""
-    foot = sport in FOOT_SPORTS
+    foot = sport in STRIDE_SPORTS
     out: dict[str, Any] = {
         "start_time": _ts(raw.get("start_time"), min_valid),
         "end_time": _ts(raw.get("timestamp"), min_valid),
@@ -443,7 +444,7 @@ def read_fit(data: bytes, path: str) -> list[Activity]:
             if i == 0:
                 mask |= (rec_ts >= 0) & (rec_ts < lo)
         recs = [r for r, m in zip(c.records, mask, strict=True) if m]
-        foot = sport in FOOT_SPORTS
+        foot = sport in STRIDE_SPORTS
         raw_streams = _records_frame(recs, foot, min_valid)
         start = _ts(sess.get("start_time"), min_valid)
         streams, w = finalize_streams(raw_streams, start, sport)

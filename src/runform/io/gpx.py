@@ -75,8 +75,14 @@ import numpy as np
 import pandas as pd
 
 from runform.errors import InputFileError
-from runform.io.common import finalize_streams, haversine_m, normalize_sport, sha256_hex
-from runform.io.tcx import FOOT_SPORTS, steps_per_cycle
+from runform.io.common import (
+    FOOT_SPORTS,
+    finalize_streams,
+    haversine_m,
+    normalize_sport,
+    sha256_hex,
+)
+from runform.io.tcx import steps_per_cycle
 from runform.io.xmlsafe import float_of, parse_times, parse_xml, text_of, utc_offset_seconds
 from runform.schema import EVENTS, SUMMARY, Activity, Device, Source, empty_frame
 

@@ -96,11 +96,11 @@ import numpy as np
 import pandas as pd
 
 from runform.errors import InputFileError
-from runform.io.common import finalize_streams, normalize_sport, sha256_hex
+from runform.io.common import FOOT_SPORTS, finalize_streams, normalize_sport, sha256_hex
 from runform.io.xmlsafe import float_of, parse_times, parse_xml, text_of, utc_offset_seconds
 from runform.schema import EVENTS, SUMMARY, Activity, Device, Source, empty_frame
 
-__all__ = ["FOOT_SPORTS", "STEPS_MEDIAN_MIN_SPM", "read_tcx", "steps_per_cycle"]
+__all__ = ["STEPS_MEDIAN_MIN_SPM", "read_tcx", "steps_per_cycle"]
 
 STEPS_MEDIAN_MIN_SPM = 120.0
 """Median recorded foot cadence [1/min] at or above which values are taken as
@@ -109,8 +109,6 @@ running stride rates (corpus medians 62-88 strides/min; self-selected 77-80
 strides/min in [3]_) and running step rates (165 +/- 8 steps/min in [4]_); see
 the module docstring for the evidence."""
 
-FOOT_SPORTS = frozenset({"running", "walking", "hiking"})
-"""Canonical sports whose generic ``cadence`` elements count footfalls."""
 
 _INTENSITY = {"active": "active", "resting": "rest", "rest": "rest"}
 _TRIGGER = {
