@@ -402,6 +402,10 @@ def read_fit(data: bytes, path: str) -> list[Activity]:
         [r.get("timestamp") if isinstance(r.get("timestamp"), int) else -1 for r in c.records],
         dtype=np.int64,
     )
+    if not np.any(rec_ts >= 0):
+        raise InputFileError(
+            path, f"its {len(c.records)} samples carry no timestamps; cannot place them in time"
+        )
     min_valid = SYSTEM_TIME_LIMIT
     if not np.any(rec_ts >= SYSTEM_TIME_LIMIT):
         min_valid = 0
