@@ -383,7 +383,7 @@ def demo_cmd(
 def main() -> None:
     """Console entry point: run the app, turning user errors into one clean line."""
     try:
-        app(standalone_mode=False)
+        rv = app(standalone_mode=False)
     except RunformError as exc:
         if os.environ.get("RUNFORM_DEBUG"):
             raise
@@ -392,8 +392,12 @@ def main() -> None:
     except _click_exceptions() as exc:
         _handle_click(exc)
     except KeyboardInterrupt:
+        rv = 130
+    # Without standalone mode click returns the exit code of typer.Exit (and 130 for Ctrl-C).
+    if rv == 130:
         typer.echo("runform: interrupted (everything committed so far is kept)", err=True)
-        sys.exit(130)
+    if isinstance(rv, int) and rv != 0:
+        sys.exit(rv)
 
 
 def _click_exceptions() -> tuple[type[BaseException], ...]:
