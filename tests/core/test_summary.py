@@ -23,8 +23,12 @@ def test_a_planted_pause_is_excluded_from_timer_and_moving_time() -> None:
     s = _streams(t, distance=dist, speed=np.full(t.size, 3.0), cadence=np.full(t.size, 172.0))
     events = pd.DataFrame(
         {
-            "timestamp": [START, START + pd.Timedelta(seconds=600), START + pd.Timedelta(seconds=900),
-                          START + pd.Timedelta(seconds=1500)],
+            "timestamp": [
+                START,
+                START + pd.Timedelta(seconds=600),
+                START + pd.Timedelta(seconds=900),
+                START + pd.Timedelta(seconds=1500),
+            ],
             "event": ["timer"] * 4,
             "event_type": ["start", "stop_all", "start", "stop_all"],
             "data": [None] * 4,
@@ -42,7 +46,9 @@ def test_a_planted_pause_is_excluded_from_timer_and_moving_time() -> None:
 def test_standing_still_with_zero_cadence_does_not_lower_the_average() -> None:
     t = np.arange(0, 400, dtype=float)
     cad = np.where(t < 300, 176.0, 0.0)
-    tot = compute_totals(_streams(t, cadence=cad, speed=np.where(t < 300, 3.2, 0.0)), empty_frame(EVENTS))
+    tot = compute_totals(
+        _streams(t, cadence=cad, speed=np.where(t < 300, 3.2, 0.0)), empty_frame(EVENTS)
+    )
     assert tot.avg_cadence_spm == pytest.approx(176.0)
     assert tot.moving_time_s == pytest.approx(300.0)
 
@@ -60,5 +66,7 @@ def test_ascent_ignores_noise_below_the_hysteresis() -> None:
     rng = np.random.default_rng(1)
     flat = 10 + rng.uniform(-1.0, 1.0, 500)  # +-1 m noise: no climbing
     assert ascent_m(flat) == pytest.approx(0.0, abs=2.0)
-    climb = np.concatenate([np.linspace(0, 50, 200), np.linspace(50, 0, 200), np.linspace(0, 30, 100)])
+    climb = np.concatenate(
+        [np.linspace(0, 50, 200), np.linspace(50, 0, 200), np.linspace(0, 30, 100)]
+    )
     assert ascent_m(climb) == pytest.approx(80.0, abs=1.0)

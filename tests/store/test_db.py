@@ -33,17 +33,34 @@ def _activity(sha: str = "a" * 64, n: int = 600, speed: float = 3.0) -> Activity
     )
     laps = pd.DataFrame(
         [
-            {**dict.fromkeys(SUMMARY), "start_time": start, "distance": n * speed / 2,
-             "timer_time": n / 2, "avg_cadence": 170.0, "raw": {"total_distance": n * speed / 2}},
-            {**dict.fromkeys(SUMMARY), "start_time": start + pd.Timedelta(seconds=n / 2),
-             "distance": n * speed / 2, "timer_time": n / 2, "avg_cadence": 170.0, "raw": {}},
+            {
+                **dict.fromkeys(SUMMARY),
+                "start_time": start,
+                "distance": n * speed / 2,
+                "timer_time": n / 2,
+                "avg_cadence": 170.0,
+                "raw": {"total_distance": n * speed / 2},
+            },
+            {
+                **dict.fromkeys(SUMMARY),
+                "start_time": start + pd.Timedelta(seconds=n / 2),
+                "distance": n * speed / 2,
+                "timer_time": n / 2,
+                "avg_cadence": 170.0,
+                "raw": {},
+            },
         ]
     )
     return Activity(
-        sport="running", sub_sport=None, start_time=start.to_pydatetime(),
-        source=Source("x.fit", sha, "fit"), streams=streams, laps=laps,
+        sport="running",
+        sub_sport=None,
+        start_time=start.to_pydatetime(),
+        source=Source("x.fit", sha, "fit"),
+        streams=streams,
+        laps=laps,
         summary={"distance": n * speed, "raw": {"total_distance": n * speed}},
-        events=empty_frame(EVENTS), device=Device("garmin", "fr955"),
+        events=empty_frame(EVENTS),
+        device=Device("garmin", "fr955"),
         developer_units={"dev_form_power": "W"},
     )
 
@@ -92,7 +109,9 @@ def test_athletes_are_kept_apart(tmp_path: Path) -> None:
             s.athlete_id("bob")
 
 
-def test_a_failure_mid_file_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failure_mid_file_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with Store(tmp_path / "s.duckdb") as s:
         _add(s, "me", _activity())
         before = s.counts()
