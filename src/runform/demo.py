@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from runform import services
+from runform.services.fitness import mark_race
+from runform.services.profile import set_profile
 from runform.store.db import Store
 
 DEMO_ATHLETE = "demo"
@@ -60,6 +62,18 @@ def run_demo(
             store, [Path(p) for p in truth.fit_files], athlete=DEMO_ATHLETE, progress=on_imported
         )
         rows = services.list_activities(store, DEMO_ATHLETE)
+        # What a runner would tell runform about themselves, and their race.
+        ath = block["athlete"]
+        set_profile(
+            store,
+            DEMO_ATHLETE,
+            {k: ath[k] for k in ("sex", "birth_year", "hr_max", "hr_rest")},
+        )
+        starts = {r.start_time.strftime("%Y-%m-%dT%H:%M:%SZ"): r.id for r in rows}
+        for tf in truth.truth_files:
+            run = json.loads(Path(tf).read_text())
+            if run["type"] == "race" and run["start_time"] in starts:
+                mark_race(store, DEMO_ATHLETE, starts[run["start_time"]])
     planted = Counter(f["type"] for f in block["files"])
     by_id = dict(zip(report.activity_ids, block["files"], strict=False))
     weekly: list[dict[str, Any]] = []

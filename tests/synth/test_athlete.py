@@ -140,7 +140,9 @@ def test_plan_spike_cutbacks_and_taper() -> None:
     peak = max(w.planned_km for w in plan.weeks if w.phase == "build")  # the spike is no peak
     assert 0.41 <= 1 - weeks[15].planned_km / peak <= 0.60
     longs = [r.planned_duration_s / 60 for r in plan.runs if r.kind == "long"]
-    assert 70 <= longs[0] <= 95 and 170 <= max(longs) <= 200
+    # The long run grows from 75 min but is capped at 27 % of the week's distance
+    # (Daniels: long run <= 25-30 % of weekly volume), which tops it out near 150 min.
+    assert 70 <= longs[0] <= 95 and 140 <= max(longs) <= 200
     assert plan.runs[-1].kind == "race" and plan.runs[-1].day == date(2026, 10, 18)
     assert all(5 <= len(w.runs) <= 6 for w in plan.weeks)
 

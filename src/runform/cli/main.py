@@ -302,6 +302,373 @@ def export_cmd(
         typer.echo(f"wrote {n} samples to {output}")
 
 
+# -- training science -------------------------------------------------------------------------
+UnitsOpt = Annotated[Units, typer.Option("--units", help="Distance and pace units.")]
+
+
+def _unit_m(units: Units) -> float:
+    return 1000.0 if units is Units.km else 1609.344
+
+
+@app.command("vdot")
+def vdot_cmd(
+    race: Annotated[
+        str, typer.Option("--race", help="A race result, e.g. 10k=41:21, half=1:31:35.")
+    ],
+    units: UnitsOpt = Units.km,
+    as_json: JsonOpt = False,
+) -> None:
+    """VDOT of a race (Daniels & Gilbert), equivalent times and training paces."""
+    from rich.table import Table
+
+    from runform.performance.predict import vdot_report
+    from runform.performance.races import parse_race
+    from runform.units import format_duration
+
+    rep = vdot_report(parse_race(race))
+    if as_json:
+        _echo_json(rep)
+        return
+    um = _unit_m(units)
+    con = _console()
+    con.print(f"[bold]VDOT {rep['vdot']:.1f}[/] from {race}", highlight=False)
+    eq = Table(title="equivalent race times", title_justify="left")
+    for name in rep["equivalents"]:
+        eq.add_column(name.replace("_", " "), justify="right")
+    eq.add_row(*(format_duration(t) for t in rep["equivalents"].values()))
+    con.print(eq)
+    pt = Table(title=f"training paces (per {units.value})", title_justify="left")
+    for col in ("E (easy)", "M (marathon)", "T (threshold)", "I (interval)", "R (repetition)"):
+        pt.add_column(col, justify="right")
+    p = rep["paces"]
+    pt.add_row(
+        f"{format_duration(p['E'][0] * um / 1000)}-{format_duration(p['E'][1] * um / 1000)}",
+        *(format_duration(p[k] * um / 1000) for k in ("M", "T", "I", "R")),
+    )
+    con.print(pt)
+
+
+class Model(StrEnum):
+    vdot = "vdot"
+    riegel = "riegel"
+    cameron = "cameron"
+
+
+@app.command("predict")
+def predict_cmd(
+    race: Annotated[str, typer.Option("--race", help="A race result, e.g. 5k=20:00.")],
+    to: Annotated[
+        str, typer.Option("--to", help="Target distance, e.g. marathon, half, 10k, 30km.")
+    ],
+    model: Annotated[Model, typer.Option("--model", help="Prediction model.")] = Model.vdot,
+    exponent: Annotated[float, typer.Option(help="Riegel exponent (1.06 by default).")] = 1.06,
+    as_json: JsonOpt = False,
+) -> None:
+    """Predict a race time from one result (VDOT, Riegel or Cameron), with caveats."""
+    from runform.performance.predict import predict
+    from runform.performance.races import parse_distance, parse_race
+    from runform.units import format_duration
+
+    r = parse_race(race)
+    try:
+        target = parse_distance(to)
+    except RunformError as exc:
+        raise UsageError(f"--to {to!r}: {exc}") from exc
+    pred = predict(r.distance_m, r.time_s, target, model=model.value, exponent=exponent)
+    if as_json:
+        _echo_json({"time_s": pred.time_s, "model": pred.model, "warnings": list(pred.warnings)})
+        return
+    con = _console()
+    con.print(
+        f"{to}: [bold]{format_duration(pred.time_s)}[/] ({pred.model} model, from {race})",
+        highlight=False,
+    )
+    for w in pred.warnings:
+        con.print(f"[yellow]note[/] {w}", highlight=False)
+
+
+athlete_app = typer.Typer(help="The athlete profile: HR max/rest, sex, threshold pace, volume.")
+app.add_typer(athlete_app, name="athlete")
+
+
+@athlete_app.command("set")
+def athlete_set_cmd(
+    sex: Annotated[str | None, typer.Option(help="male or female.")] = None,
+    birth_year: Annotated[int | None, typer.Option(help="Year of birth.")] = None,
+    hr_max: Annotated[int | None, typer.Option(help="Maximum heart rate [bpm].")] = None,
+    hr_rest: Annotated[int | None, typer.Option(help="Resting heart rate [bpm].")] = None,
+    threshold_pace: Annotated[
+        str | None, typer.Option(help="Threshold pace per km, e.g. 4:15.")
+    ] = None,
+    weekly_km: Annotated[float | None, typer.Option(help="Usual weekly volume [km].")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Set profile values for the athlete (--athlete); others stay as they were."""
+    from runform.performance.races import parse_duration
+    from runform.services.profile import set_profile
+
+    pace = None
+    if threshold_pace is not None:
+        try:
+            pace = parse_duration(threshold_pace)
+        except RunformError as exc:
+            raise UsageError(
+                f"--threshold-pace {threshold_pace!r}: use m:ss per km, e.g. 4:15"
+            ) from exc
+    values = {
+        "sex": sex,
+        "birth_year": birth_year,
+        "hr_max": hr_max,
+        "hr_rest": hr_rest,
+        "threshold_pace_s_per_km": pace,
+        "weekly_km": weekly_km,
+    }
+    with _open_store() as store:
+        prof = set_profile(store, state.athlete, values)
+    if as_json:
+        _echo_json(prof)
+    else:
+        typer.echo(f"profile of {state.athlete}: " + ", ".join(f"{k}={v}" for k, v in prof.items()))
+
+
+@athlete_app.command("show")
+def athlete_show_cmd(as_json: JsonOpt = False) -> None:
+    """Show the profile: each value, and whether it was set, estimated or assumed."""
+    from runform.services.profile import profile_json, resolve_profile
+
+    with _open_store(read_only=True) as store:
+        prof = profile_json(resolve_profile(store, state.athlete))
+    if as_json:
+        _echo_json(prof)
+        return
+    con = _console()
+    for k, v in prof.items():
+        val = v["value"]
+        con.print(
+            f"{k:26s} {'-' if val is None else val!s:>10s}  {v['source']:9s} {v['note']}",
+            highlight=False,
+        )
+
+
+race_app = typer.Typer(help="Race results: mark an activity as a race or add one by hand.")
+app.add_typer(race_app, name="race")
+
+
+@race_app.command("mark")
+def race_mark_cmd(
+    activity_id: Annotated[int, typer.Argument(help="Activity id.")],
+    distance: Annotated[
+        str | None, typer.Option(help="Race distance inside the activity (default: all of it).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Mark an activity as a race (its result feeds the VDOT estimate)."""
+    from runform.performance.races import parse_distance
+    from runform.services.fitness import mark_race
+
+    dist = parse_distance(distance) if distance else None
+    with _open_store() as store:
+        res = mark_race(store, state.athlete, activity_id, dist)
+    if as_json:
+        _echo_json(res)
+    else:
+        typer.echo(f"race {res['date']}: {res['distance_m'] / 1000:.2f} km, VDOT {res['vdot']:.1f}")
+
+
+@race_app.command("add")
+def race_add_cmd(
+    race: Annotated[str, typer.Argument(help="A result, e.g. 10k=41:21.")],
+    on: Annotated[str, typer.Option("--date", help="Race day, YYYY-MM-DD.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Add a race result by hand."""
+    from runform.performance.races import parse_race
+    from runform.services.fitness import add_race
+
+    r = parse_race(race, option="race")
+    day = _parse_date(on)
+    assert day is not None
+    with _open_store() as store:
+        res = add_race(store, state.athlete, r, day.date())
+    if as_json:
+        _echo_json(res)
+    else:
+        typer.echo(f"added {race} on {res['date']}: VDOT {res['vdot']:.1f}")
+
+
+def _dated_races(specs: list[str]) -> list[Any]:
+    from runform.performance.races import parse_race
+    from runform.services.fitness import DatedRace
+
+    out = []
+    for spec in specs:
+        body, _, when = spec.partition("@")
+        day = _parse_date(when) if when else datetime.now(UTC)
+        assert day is not None
+        out.append(DatedRace(parse_race(body), day.date()))
+    return out
+
+
+@app.command("fitness")
+def fitness_cmd(
+    race: Annotated[
+        list[str] | None,
+        typer.Option("--race", help="Extra race results, e.g. 10k=41:21@2026-09-01 (repeatable)."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Current VDOT estimate from races, best efforts and heart rate, with its trend."""
+    from rich.table import Table
+
+    from runform.services.fitness import fitness
+    from runform.units import format_duration
+
+    extra = _dated_races(race or [])
+    with _open_store(read_only=True) as store:
+        rep = fitness(store, state.athlete, extra)
+    if as_json:
+        _echo_json(rep)
+        return
+    con = _console()
+    cur = rep["current"]
+    if cur["vdot"] is None:
+        con.print(f"No VDOT estimate yet: {cur['detail']}.")
+    else:
+        con.print(
+            f"[bold]Current VDOT {cur['vdot']:.1f}[/] (as of {rep['as_of']}, from "
+            f"{cur['source'].replace('_', ' ')}: {cur['detail']})",
+            highlight=False,
+        )
+    hr = rep["heart_rate"]
+    if hr["vdot"] is not None:
+        con.print(
+            f"heart rate: {hr['vdot']:.1f} from {hr['runs']} steady runs in "
+            f"{hr['window_days']} days (method {hr['method']}, HR {hr['hr_rest']:.0f}-"
+            f"{hr['hr_max']:.0f})",
+            highlight=False,
+        )
+    for r in rep["races"]:
+        v = f"{r['vdot']:.1f}" if r["vdot"] is not None else "-"
+        con.print(
+            f"race {r['date']} {r['label']}: {r['distance_m'] / 1000:.2f} km in "
+            f"{format_duration(r['time_s'])}, VDOT {v}",
+            highlight=False,
+        )
+    for e in rep["best_efforts"]:
+        con.print(
+            f"best {e['label']}: {format_duration(e['time_s'])} on {e['date']} "
+            f"(#{e['activity_id']}), VDOT {e['vdot']:.1f}",
+            highlight=False,
+        )
+    table = Table(title="trend by week", title_justify="left")
+    for col in ("week", "HR VDOT", "steady runs", "best effort VDOT", "race VDOT"):
+        table.add_column(col, justify="right")
+    for w in rep["trend"]:
+        table.add_row(
+            w["week"],
+            *(f"{w[k]:.1f}" if w[k] is not None else "-" for k in ("hr_vdot",)),
+            str(w["steady_runs"]),
+            *(
+                f"{w[k]:.1f}" if w[k] is not None else "-"
+                for k in ("best_effort_vdot", "race_vdot")
+            ),
+        )
+    con.print(table)
+    for n in rep["notices"]:
+        con.print(f"[yellow]note[/] {n}", highlight=False)
+
+
+class Metric(StrEnum):
+    rtss = "rtss"
+    trimp = "trimp"
+
+
+def _fmt(v: float | None, pattern: str = "{:.0f}") -> str:
+    return "-" if v is None else pattern.format(v)
+
+
+def _fmt2(v: float | None) -> str:
+    return _fmt(v, "{:.2f}")
+
+
+@app.command("load")
+def load_cmd(
+    weeks: Annotated[int, typer.Option(min=1, max=520, help="Weeks to show.")] = 16,
+    metric: Annotated[
+        Metric | None, typer.Option(help="Load driving CTL/ATL (default rTSS, else TRIMP).")
+    ] = None,
+    units: UnitsOpt = Units.km,
+    as_json: JsonOpt = False,
+) -> None:
+    """Weekly volume, long run, load and monotony, and today's CTL, ATL, TSB and ACWR.
+
+    ACWR is descriptive: it compares the last week with the last four; it does not predict injury.
+    """
+    from rich.table import Table
+
+    from runform.services.fitness import fitness
+    from runform.services.profile import resolve_profile
+    from runform.services.training_load import load_report
+
+    with _open_store(read_only=True) as store:
+        vdot = None
+        prof = resolve_profile(store, state.athlete)
+        if prof["threshold_pace_s_per_km"].value is None and metric is not Metric.trimp:
+            try:
+                vdot = fitness(store, state.athlete)["current"]["vdot"]
+            except RunformError:
+                vdot = None
+        rep = load_report(
+            store, state.athlete, weeks=weeks, metric=metric.value if metric else None, vdot=vdot
+        )
+    if as_json:
+        _echo_json(rep)
+        return
+    um = _unit_m(units)
+    con = _console()
+    table = Table(title=f"last {weeks} weeks (load = {rep['metric']})", title_justify="left")
+    for col in (
+        "week",
+        units.value,
+        "runs",
+        f"long {units.value}",
+        "long %",
+        "load",
+        "TRIMP",
+        "monotony",
+        "",
+    ):
+        table.add_column(col, justify="right")
+    flagged = {(f["week"]) for f in rep["flags"]}
+    for w in rep["weeks"]:
+        table.add_row(
+            w["week"],
+            _fmt(None if w["volume_km"] is None else w["volume_km"] * 1000 / um, "{:.1f}"),
+            str(w["runs"]),
+            _fmt(
+                None if w["longest_run_km"] is None else w["longest_run_km"] * 1000 / um, "{:.1f}"
+            ),
+            _fmt(None if w["long_run_share"] is None else 100 * w["long_run_share"]),
+            _fmt(w["load"]),
+            _fmt(w["trimp"]),
+            _fmt(w["monotony"], "{:.2f}"),
+            ("cutback " if w["cutback"] else "") + ("[red]flag[/]" if w["week"] in flagged else ""),
+        )
+    con.print(table)
+    t = rep["today"]
+    con.print(
+        f"As of {t['date']}: CTL {_fmt2(t['ctl'])}  ATL {_fmt2(t['atl'])}  TSB {_fmt2(t['tsb'])}  "
+        f"ACWR {_fmt2(t['acwr_rolling_uncoupled'])} (rolling 7:28, uncoupled; coupled "
+        f"{_fmt2(t['acwr_rolling_coupled'])}, EWMA {_fmt2(t['acwr_ewma'])})",
+        highlight=False,
+    )
+    for f in rep["flags"]:
+        con.print(f"[red]flag[/] {f['week']}: {f['message']}", highlight=False)
+    for n in rep["notices"]:
+        con.print(f"[yellow]note[/] {n}", highlight=False)
+    con.print(rep["note"], highlight=False)
+
+
 # -- demo -------------------------------------------------------------------------------------
 @app.command("demo")
 def demo_cmd(

@@ -168,6 +168,50 @@ class Store:
         assert new is not None
         return int(new[0])
 
+    def profile(self, athlete_id: int) -> dict[str, Any]:
+        """The athlete's stored profile values (only what was set)."""
+        row = self.con.execute("SELECT profile FROM athletes WHERE id = ?", [athlete_id]).fetchone()
+        return json.loads(row[0]) if row and row[0] else {}
+
+    def set_profile(self, athlete_id: int, values: dict[str, Any]) -> dict[str, Any]:
+        """Merge ``values`` into the stored profile (None removes a key); return the result."""
+        prof = self.profile(athlete_id)
+        for k, v in values.items():
+            if v is None:
+                prof.pop(k, None)
+            else:
+                prof[k] = v
+        self.con.execute(
+            "UPDATE athletes SET profile = ? WHERE id = ?", [json.dumps(prof), athlete_id]
+        )
+        return prof
+
+    def add_race(
+        self,
+        athlete_id: int,
+        race_date: Any,
+        distance_m: float,
+        time_s: float,
+        label: str | None,
+        activity_id: int | None = None,
+    ) -> int:
+        """Record a race result; returns its id."""
+        row = self.con.execute(
+            "INSERT INTO races (id, athlete_id, activity_id, race_date, distance_m, time_s, label)"
+            " VALUES (nextval('race_id_seq'), ?, ?, ?, ?, ?, ?) RETURNING id",
+            [athlete_id, activity_id, race_date, distance_m, time_s, label],
+        ).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def races(self, athlete_id: int) -> pd.DataFrame:
+        """Race results of an athlete, oldest first."""
+        return self.con.execute(
+            "SELECT id, activity_id, race_date, distance_m, time_s, label FROM races"
+            " WHERE athlete_id = ? ORDER BY race_date, id",
+            [athlete_id],
+        ).df()
+
     def athletes(self) -> list[str]:
         """Names of every athlete in the store."""
         return [r[0] for r in self.con.execute("SELECT name FROM athletes ORDER BY id").fetchall()]

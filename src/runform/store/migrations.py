@@ -160,4 +160,20 @@ CREATE TABLE events (
 );
 """,
     ),
+    (
+        "0002_races",
+        """
+CREATE TABLE races (
+    id INTEGER PRIMARY KEY,
+    athlete_id INTEGER NOT NULL,
+    activity_id BIGINT,
+    race_date DATE NOT NULL,
+    distance_m DOUBLE NOT NULL,
+    time_s DOUBLE NOT NULL,
+    label VARCHAR,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE SEQUENCE race_id_seq START 1;
+""",
+    ),
 ]

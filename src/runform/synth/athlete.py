@@ -159,8 +159,8 @@ GNSS in open sky is good to a few metres)."""
 GPS_JITTER_TAU_S = 15.0
 """Correlation time [s] of the GPS position error (synthetic)."""
 
-GPS_SPIKE_PROBABILITY = 0.08
-"""Share of runs with GPS spikes ("the odd GPS noise", synthetic)."""
+GPS_SPIKE_EVERY = 12
+"""Every 12th run (index 5, 17, 29 ...) has GPS spikes ("the odd GPS noise", synthetic)."""
 
 GPS_SPIKE_OFFSET_M = (60.0, 250.0)
 """Range [m] of a spike's position jump: well above the 12.5 m/s spike threshold
@@ -443,6 +443,21 @@ class BlockPlan:
         return tuple(r for w in self.weeks for r in w.runs)
 
 
+FIRST_WEEK_KM = 58.0
+"""Planned distance [km] of the first week (a VDOT-50 marathoner's base)."""
+
+WEEKLY_GROWTH = 1.07
+"""Growth of weekly distance over the last build week (+7 %, inside the 10 % guideline)."""
+
+PEAK_RATIO = 1.75
+"""Peak weekly distance over the first week's."""
+
+CUTBACK_RATIO = 0.75
+"""Cutback week distance over the last build week (-25 %)."""
+
+LONG_RUN_SHARE = 0.27
+"""Largest share of a week's planned distance in the long run (Daniels: 25-30 %)."""
+
 LOAD_SPIKE_RATIO = 1.6
 """Planned volume of the load-spike week over the week before (+60 %)."""
 
@@ -603,9 +618,10 @@ def plan_block(
 
     Structure: Monday rest; Tuesday quality alternating intervals (odd weeks) and
     hill repeats (even weeks); Wednesday easy (strides in odd weeks); Thursday
-    tempo; Friday easy from week 5 in build weeks; Saturday easy with 5 strides;
-    Sunday long run (75 min growing to 180 min three weeks before the race) with
-    6 strides. Every 4th week is a cutback (about -25 %); the last two weeks
+    tempo; Friday easy; Saturday easy with 5 strides; Sunday long run (75 min
+    growing towards 180 min, capped at :data:`LONG_RUN_SHARE` of the week) with
+    6 strides. Weekly distance grows :data:`WEEKLY_GROWTH` over the last build
+    week; every 4th week is a cutback (:data:`CUTBACK_RATIO`); the last two weeks
     taper (Bosquet 2007: volume -41-60 %); the marathon is on the last day. In the
     load-spike week the easy runs are lengthened until the planned volume is
     :data:`LOAD_SPIKE_RATIO` x the week before.
@@ -640,6 +656,7 @@ def plan_block(
 
     plans: list[WeekPlan] = []
     peak_week = max(1, weeks - 3)
+    last_build_km = FIRST_WEEK_KM
     for w in range(1, weeks + 1):
         monday = start + timedelta(days=7 * (w - 1))
 
@@ -647,7 +664,6 @@ def plan_block(
             return _monday + timedelta(days=offset)
 
         p = min(1.0, (w - 1) / max(1, peak_week - 1))
-        f = 1.0 + 0.4 * p
         if w == weeks:
             phase = "race"
         elif w == weeks - 1:
@@ -671,23 +687,30 @@ def plan_block(
             runs.append(_make_run(d(1), w, quality, paces, variant=variant, reduce=True))
             runs.append(_make_run(d(2), w, "easy", paces, minutes=40))
             runs.append(_make_run(d(3), w, "tempo", paces, tempo_min=15))
-            runs.append(_make_run(d(5), w, "easy", paces, minutes=35, strides=5))
-            runs.append(_make_run(d(6), w, "long", paces, minutes=100, strides=6))
+            runs.append(_make_run(d(5), w, "easy", paces, minutes=40, strides=5))
+            runs.append(_make_run(d(6), w, "long", paces, minutes=65, strides=6))
         else:
             cut = phase == "cutback"
-            ff = 0.75 * f if cut else f
+            if cut:
+                target_km = CUTBACK_RATIO * last_build_km
+            else:
+                target_km = min(PEAK_RATIO * FIRST_WEEK_KM, last_build_km * WEEKLY_GROWTH)
+                target_km = FIRST_WEEK_KM if w == 1 else target_km
+            # Long run: growing with the block, but at most LONG_RUN_SHARE of the week
+            # (Daniels: <= 25-30 % of weekly volume) so the block stays inside the guidelines.
             long_min = 75.0 + 105.0 * p if w <= peak_week else 150.0
-            long_min = 0.7 * long_min if cut else long_min
+            long_cap = LONG_RUN_SHARE * target_km * 1000.0 / paces.easy / 60.0
+            long_min = min(0.7 * long_min if cut else long_min, long_cap)
             tempo = 15.0 if cut else 20.0 + 10.0 * p
             runs.append(_make_run(d(1), w, quality, paces, variant=variant, reduce=cut))
-            runs.append(
-                _make_run(d(2), w, "easy", paces, minutes=round(50 * ff), strides=4 if w % 2 else 0)
-            )
+            runs.append(_make_run(d(2), w, "easy", paces, minutes=50, strides=4 if w % 2 else 0))
             runs.append(_make_run(d(3), w, "tempo", paces, tempo_min=round(tempo)))
-            if w >= 5 and phase in ("build", "spike"):
-                runs.append(_make_run(d(4), w, "easy", paces, minutes=round(40 * ff)))
-            runs.append(_make_run(d(5), w, "easy", paces, minutes=round(45 * ff), strides=5))
+            runs.append(_make_run(d(4), w, "easy", paces, minutes=40))
+            runs.append(_make_run(d(5), w, "easy", paces, minutes=45, strides=5))
             runs.append(_make_run(d(6), w, "long", paces, minutes=round(long_min), strides=6))
+            runs = _fill_easy(runs, target_km * 1000.0, paces, w)
+            if phase == "build":  # cutback and spike weeks do not move the progression
+                last_build_km = target_km
             if phase == "spike":
                 runs = _spike(runs, plans[-1], paces, w)
         plans.append(WeekPlan(week=w, start=monday, phase=phase, runs=tuple(runs)))
@@ -704,7 +727,11 @@ def plan_block(
 
 def _spike(runs: list[PlannedRun], previous: WeekPlan, paces: Paces, w: int) -> list[PlannedRun]:
     """Stretch the week's easy runs until its planned distance is LOAD_SPIKE_RATIO x last week's."""
-    target = LOAD_SPIKE_RATIO * previous.planned_km * 1000.0
+    return _fill_easy(runs, LOAD_SPIKE_RATIO * previous.planned_km * 1000.0, paces, w)
+
+
+def _fill_easy(runs: list[PlannedRun], target: float, paces: Paces, w: int) -> list[PlannedRun]:
+    """Set the easy runs' durations so the week's planned distance is ``target`` [m]."""
     easy = [r for r in runs if r.kind == "easy"]
     fixed = sum(r.planned_distance_m for r in runs if r.kind != "easy")
     strides_m = sum(
@@ -1186,7 +1213,7 @@ def _generate_run(
     dx = jitter_sd * _smooth_noise(rng, n, GPS_JITTER_TAU_S)
     dy = jitter_sd * _smooth_noise(rng, n, GPS_JITTER_TAU_S)
     spikes: list[dict[str, Any]] = []
-    if rng.random() < GPS_SPIKE_PROBABILITY and n > 300:
+    if index % GPS_SPIKE_EVERY == 5 and n > 300:
         for _ in range(int(rng.integers(1, 3))):
             i0 = int(rng.integers(60, n - 60))
             length = int(rng.integers(1, 4))
