@@ -133,3 +133,19 @@ def test_totals_follow_the_planted_stream(tmp_path: Path) -> None:
     assert row.distance_m == pytest.approx(999 * 3.5)
     assert row.avg_cadence_spm == pytest.approx(170.0)
     assert row.start_time == datetime(2026, 5, 3, 7, tzinfo=UTC)
+
+
+def test_an_older_store_is_upgraded_when_opened(tmp_path: Path) -> None:
+    import duckdb
+
+    db = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(db))  # a store as the first release wrote it
+    con.execute(
+        "CREATE TABLE schema_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ DEFAULT now())"
+    )
+    con.execute(MIGRATIONS[0][1])
+    con.execute("INSERT INTO schema_migrations (name) VALUES (?)", [MIGRATIONS[0][0]])
+    con.close()
+    with Store(db, read_only=True) as s:
+        assert s.applied_migrations() == [name for name, _ in MIGRATIONS]
+        assert s.races(s.athlete_id("me", create=False) if s.athletes() else 0).empty

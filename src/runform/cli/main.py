@@ -560,10 +560,10 @@ def fitness_cmd(
             f"(#{e['activity_id']}), VDOT {e['vdot']:.1f}",
             highlight=False,
         )
-    table = Table(title="trend by week", title_justify="left")
+    table = Table(title="trend by week (the last 16 weeks with runs)", title_justify="left")
     for col in ("week", "HR VDOT", "steady runs", "best effort VDOT", "race VDOT"):
         table.add_column(col, justify="right")
-    for w in rep["trend"]:
+    for w in rep["trend"][-16:]:
         table.add_row(
             w["week"],
             *(f"{w[k]:.1f}" if w[k] is not None else "-" for k in ("hr_vdot",)),

@@ -126,7 +126,7 @@ def effective_vdot(
     per_min = pd.Series(gap[ok]).groupby(minute).mean()
     if per_min.size < 5 or per_min.std() / per_min.mean() > MAX_SPEED_CV:
         return None
-    speed = float(np.sum(gap * w) / steady)
+    speed = float(np.sum(np.where(ok, gap, 0.0) * w) / steady)
     heart = float(np.sum(np.where(ok, hr, 0.0) * w) / steady)
     vo2 = float(vo2_cost(speed * 60.0))
     if method == "reserve":

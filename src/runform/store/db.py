@@ -99,6 +99,13 @@ class Store:
             )
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
+            if read_only and self._pending_migrations():
+                # A store written by an older runform: upgrade it once, then read.
+                self.con.close()
+                self.con = duckdb.connect(str(self.path))
+                self.migrate()
+                self.con.close()
+                self.con = duckdb.connect(str(self.path), read_only=True)
         except duckdb.Error as exc:
             raise StoreError(f"{self.path}: cannot open the store: {exc}") from exc
         if not read_only:
@@ -131,6 +138,14 @@ class Store:
                 self.con.execute("INSERT INTO schema_migrations (name) VALUES (?)", [name])
             applied.append(name)
         return applied
+
+    def _pending_migrations(self) -> list[str]:
+        try:
+            rows = self.con.execute("SELECT name FROM schema_migrations").fetchall()
+        except duckdb.CatalogException:
+            return [name for name, _ in MIGRATIONS]
+        done = {r[0] for r in rows}
+        return [name for name, _ in MIGRATIONS if name not in done]
 
     def applied_migrations(self) -> list[str]:
         """Names of the migrations recorded in the database, in order."""
