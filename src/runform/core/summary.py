@@ -128,6 +128,28 @@ def ascent_m(altitude: np.ndarray, hysteresis_m: float = 3.0) -> float | None:
     return total
 
 
+EARTH_RADIUS_M = 6_371_008.8
+"""Mean Earth radius [m] (IUGG mean radius R1)."""
+
+
+def path_length_m(streams: pd.DataFrame) -> float | None:
+    """Length [m] of the GPS path (haversine between fixes), GPS spikes left out."""
+    df = streams
+    if "gps_spike" in df:
+        df = df[~df["gps_spike"].fillna(False).astype(bool)]
+    lat = np.radians(df["latitude"].to_numpy(dtype=float, na_value=np.nan))
+    lon = np.radians(df["longitude"].to_numpy(dtype=float, na_value=np.nan))
+    ok = np.isfinite(lat) & np.isfinite(lon)
+    lat, lon = lat[ok], lon[ok]
+    if lat.size < 2:
+        return None
+    a = (
+        np.sin(np.diff(lat) / 2) ** 2
+        + np.cos(lat[:-1]) * np.cos(lat[1:]) * np.sin(np.diff(lon) / 2) ** 2
+    )
+    return float(np.sum(2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))))
+
+
 def compute_totals(streams: pd.DataFrame, events: pd.DataFrame) -> Totals:
     """Totals of an activity from its canonical streams and events.
 
@@ -157,6 +179,8 @@ def compute_totals(streams: pd.DataFrame, events: pd.DataFrame) -> Totals:
         monotone = bool(np.all(np.diff(finite) >= -1.0))
         distance = float(finite[-1] - finite[0]) if monotone else float(finite.max() - finite[0])
         distance = max(distance, 0.0)
+    elif "latitude" in streams and "longitude" in streams:
+        distance = path_length_m(streams)
     start = streams["timestamp"].iloc[0] if "timestamp" in streams else None
     end = streams["timestamp"].iloc[-1] if "timestamp" in streams else None
     timer = timer_time_from_events(events, start, end)
@@ -178,7 +202,7 @@ def compute_totals(streams: pd.DataFrame, events: pd.DataFrame) -> Totals:
         distance_m=distance,
         elapsed_time_s=elapsed,
         timer_time_s=timer,
-        moving_time_s=moving if np.isfinite(speed).any() else None,
+        moving_time_s=min(moving, elapsed or moving) if np.isfinite(speed).any() else None,
         avg_speed_mps=avg_speed,
         avg_cadence_spm=weighted_mean(cad_ok, w),
         avg_heart_rate_bpm=weighted_mean(hr_ok, w),

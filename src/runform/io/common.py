@@ -154,8 +154,12 @@ def finalize_streams(
     dup = df["timestamp"].duplicated(keep="first")
     n_dup = int(dup.sum())
     if n_dup:
-        warnings.append(f"{n_dup} samples repeated an earlier timestamp; the first was kept")
-        df = df[~dup]
+        # Some writers split one sample over several records with the same timestamp
+        # (position in one, distance in the next): merge them, first value per field wins.
+        warnings.append(
+            f"{n_dup} samples repeated an earlier timestamp; merged into one (first value kept)"
+        )
+        df = df.groupby("timestamp", sort=False, as_index=False).first()
     df = df.reset_index(drop=True)
     t0 = start_time if start_time is not None else df["timestamp"].iloc[0]
     df["time"] = (df["timestamp"] - t0).dt.total_seconds()

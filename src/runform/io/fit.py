@@ -104,6 +104,9 @@ class _RawProcessor(fitdecode.DataProcessorBase):  # type: ignore[misc]
     """Leave every value as profile-scaled numbers; timestamps stay FIT-epoch ints."""
 
 
+OUTSIDE_SESSION_SLACK_S = 60
+"""Seconds [s] a record may lie before the first or after the last session and still count."""
+
 SYSTEM_TIME_LIMIT = 0x10000000
 """FIT ``date_time`` values below this are seconds since device power-up, not absolute (FIT SDK)."""
 
@@ -416,6 +419,22 @@ def read_fit(data: bytes, path: str) -> list[Activity]:
         (s for s in c.sessions if isinstance(s.get("start_time"), int)),
         key=lambda s: int(s["start_time"]),
     )
+    # Records dated well outside every session are garbage decoded from damaged bytes
+    # (one in the corpus is dated 2085): leave them out rather than stretch the activity.
+    spans = [
+        (int(x["start_time"]), int(x["start_time"]) + float(x["total_elapsed_time"]))
+        for x in sessions
+        if isinstance(x.get("total_elapsed_time"), (int, float))
+    ]
+    if spans:
+        lo_ok = min(a for a, _ in spans) - OUTSIDE_SESSION_SLACK_S
+        hi_ok = max(b for _, b in spans) + OUTSIDE_SESSION_SLACK_S
+        outside = (rec_ts >= 0) & ((rec_ts < lo_ok) | (rec_ts > hi_ok))
+        if outside.any():
+            warnings.append(
+                f"{int(outside.sum())} samples dated outside every session were left out"
+            )
+            rec_ts = np.where(outside, -1, rec_ts)
     if not sessions:
         partial = partial or c.error is not None
         sport_msg = c.sports[0] if c.sports else {}
