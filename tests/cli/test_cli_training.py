@@ -77,3 +77,23 @@ def test_malformed_input_is_one_line_and_exit_2(args: list[str], needle: str) ->
     assert "Traceback" not in res.stderr
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0], lines
+
+
+def test_personal_riegel_exponent_from_two_races() -> None:
+    """Riegel (1981): T2 = T1 (D2/D1)^b; b from two races, ln(T2/T1)/ln(D2/D1)."""
+    import math
+
+    rep = _json(
+        "predict",
+        "--race",
+        "10k=41:21",
+        "--race",
+        "half=1:31:35",
+        "--to",
+        "marathon",
+        "--model",
+        "riegel",
+    )
+    b = math.log(5495 / 2481) / math.log(21097.5 / 10000)
+    assert rep["exponent"] == pytest.approx(b, rel=1e-4)
+    assert rep["time_s"] == pytest.approx(5495 * (42195 / 21097.5) ** b, abs=0.5)

@@ -356,31 +356,55 @@ class Model(StrEnum):
 
 @app.command("predict")
 def predict_cmd(
-    race: Annotated[str, typer.Option("--race", help="A race result, e.g. 5k=20:00.")],
+    race: Annotated[
+        list[str],
+        typer.Option(
+            "--race",
+            help="A race result, e.g. 5k=20:00. Give two with --model riegel for a personal exponent.",
+        ),
+    ],
     to: Annotated[
         str, typer.Option("--to", help="Target distance, e.g. marathon, half, 10k, 30km.")
     ],
     model: Annotated[Model, typer.Option("--model", help="Prediction model.")] = Model.vdot,
-    exponent: Annotated[float, typer.Option(help="Riegel exponent (1.06 by default).")] = 1.06,
+    exponent: Annotated[
+        float | None, typer.Option(help="Riegel exponent (1.06, or personal from two races).")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Predict a race time from one result (VDOT, Riegel or Cameron), with caveats."""
-    from runform.performance.predict import predict
+    from runform.performance.predict import predict, riegel_exponent
     from runform.performance.races import parse_distance, parse_race
     from runform.units import format_duration
 
-    r = parse_race(race)
+    if len(race) > 2 or (len(race) == 2 and model is not Model.riegel):
+        raise UsageError("give one --race, or two with --model riegel (personal exponent)")
+    races = sorted((parse_race(r) for r in race), key=lambda r: r.distance_m)
     try:
         target = parse_distance(to)
     except RunformError as exc:
         raise UsageError(f"--to {to!r}: {exc}") from exc
-    pred = predict(r.distance_m, r.time_s, target, model=model.value, exponent=exponent)
+    if len(races) == 2:
+        a, b = races
+        exponent = exponent or riegel_exponent(a.distance_m, a.time_s, b.distance_m, b.time_s)
+    r = races[-1]  # the longer race predicts best
+    pred = predict(r.distance_m, r.time_s, target, model=model.value, exponent=exponent or 1.06)
     if as_json:
-        _echo_json({"time_s": pred.time_s, "model": pred.model, "warnings": list(pred.warnings)})
+        _echo_json(
+            {
+                "time_s": pred.time_s,
+                "model": pred.model,
+                "exponent": exponent if model is Model.riegel else None,
+                "warnings": list(pred.warnings),
+            }
+        )
         return
+    race = [f"{r.label}={format_duration(r.time_s)}"]
     con = _console()
     con.print(
-        f"{to}: [bold]{format_duration(pred.time_s)}[/] ({pred.model} model, from {race})",
+        f"{to}: [bold]{format_duration(pred.time_s)}[/] ({pred.model} model, from {race[0]}"
+        + (f", exponent {exponent:.3f}" if model is Model.riegel and exponent else "")
+        + ")",
         highlight=False,
     )
     for w in pred.warnings:

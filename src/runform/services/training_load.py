@@ -157,6 +157,7 @@ def load_report(
                 "load": _num(w["load"]),
                 "trimp": _num(trimp_by_week.get(week_start, np.nan)),
                 "monotony": _num(w["monotony"]),
+                "strain": _num(w["load"] * w["monotony"]),  # Foster 1998: weekly load x monotony
                 "cutback": bool(w["is_cutback"]),
             }
         )
