@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from runform import services
-from runform.services.fitness import mark_race
+from runform.services.fitness import fitness, mark_race
 from runform.services.profile import set_profile
+from runform.services.training_load import load_report
 from runform.store.db import Store
 
 DEMO_ATHLETE = "demo"
@@ -74,6 +75,9 @@ def run_demo(
             run = json.loads(Path(tf).read_text())
             if run["type"] == "race" and run["start_time"] in starts:
                 mark_race(store, DEMO_ATHLETE, starts[run["start_time"]])
+    with Store(db, read_only=True) as store:
+        fit = fitness(store, DEMO_ATHLETE)
+        load = load_report(store, DEMO_ATHLETE, weeks=weeks, vdot=fit["current"]["vdot"])
     planted = Counter(f["type"] for f in block["files"])
     by_id = dict(zip(report.activity_ids, block["files"], strict=False))
     weekly: list[dict[str, Any]] = []
@@ -108,4 +112,10 @@ def run_demo(
         "load_spike_week": block["load_spike"]["week"] if block.get("load_spike") else None,
         "mean_cadence_spm": round(sum(cad) / len(cad), 1) if cad else None,
         "weekly": weekly,
+        "fitness": {
+            "vdot": fit["current"]["vdot"],
+            "source": fit["current"]["source"],
+            "heart_rate_vdot": fit["heart_rate"]["vdot"],
+        },
+        "load": {"metric": load["metric"], "today": load["today"], "flags": load["flags"]},
     }

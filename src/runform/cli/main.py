@@ -767,6 +767,20 @@ def demo_cmd(
             ", ".join(w["types"]),
         )
     con.print(table)
+    fit = result["fitness"]
+    con.print(
+        f"Fitness: VDOT {fit['vdot']:.1f} from the {fit['source'].replace('_', ' ')} "
+        f"(planted {result['vdot']:.0f}; heart-rate estimate {fit['heart_rate_vdot']:.1f}).",
+        highlight=False,
+    )
+    today = result["load"]["today"]
+    con.print(
+        f"Load on race day ({result['load']['metric']}): CTL {today['ctl']:.0f}, "
+        f"ATL {today['atl']:.0f}, TSB {today['tsb']:.0f}.",
+        highlight=False,
+    )
+    for f in result["load"]["flags"]:
+        con.print(f"[red]flag[/] {f['week']}: {f['message']}", highlight=False)
     con.print(f"Files and planted truth: {result['folder']}/files", highlight=False)
     con.print(f"Explore: runform --db {result['store']} --athlete demo activities", highlight=False)
 

@@ -93,10 +93,6 @@ CADENCE_TOLERANCE_SPM = 2.0
 """Allowed average cadence difference [steps/min]: one stride/min, the resolution of
 devices that store whole strides (from the validation requirement)."""
 
-LAP_PAUSE_MIN_S = 1.0
-"""Lap span minus lap timer time [s] below which a lap is taken as unpaused: TCX
-``TotalTimeSeconds`` and lap start times are often whole seconds, so up to 1 s is rounding."""
-
 Weighting = Literal["backward", "forward", "sample"]
 WholeStrides = Literal["none", "round", "floor"]
 
@@ -353,65 +349,13 @@ def _event_periods(activity: Activity, t_end: float) -> list[tuple[float, float]
     return periods
 
 
-def _complement(
-    paused: list[tuple[float, float]], lo: float, hi: float
-) -> list[tuple[float, float]]:
-    out: list[tuple[float, float]] = []
-    cur = lo
-    for a, b in sorted(paused):
-        if a > cur:
-            out.append((cur, min(a, hi)))
-        cur = max(cur, b)
-    if cur < hi:
-        out.append((cur, hi))
-    return [(a, b) for a, b in out if b > a]
-
-
-def _lap_periods(activity: Activity, t: np.ndarray) -> list[tuple[float, float]] | None:
-    """Running periods from lap start times and lap timer times (files without timer events).
-
-    A lap whose span (to the next lap's start, or to the last sample) exceeds its
-    timer time by more than :data:`LAP_PAUSE_MIN_S` paused for the difference; the
-    pause is put into the lap's longest record gaps, longest first.
-    """
-    laps = activity.laps
-    if laps.empty or "start_time" not in laps or "timer_time" not in laps:
-        return None
-    start = pd.Timestamp(activity.start_time)
-    starts = np.array(
-        [_seconds_since(s, start) if pd.notna(s) else np.nan for s in laps["start_time"]]
-    )
-    timers = pd.to_numeric(laps["timer_time"], errors="coerce").to_numpy(dtype=float)
-    if not (np.isfinite(starts).all() and np.isfinite(timers).all()):
-        return None
-    order = np.argsort(starts, kind="stable")
-    starts, timers = starts[order], timers[order]
-    t_end = float(t[-1])
-    paused: list[tuple[float, float]] = []
-    for i, (lo, timer) in enumerate(zip(starts.tolist(), timers.tolist(), strict=True)):
-        hi = float(starts[i + 1]) if i + 1 < starts.size else t_end
-        pause = (hi - lo) - timer
-        if pause <= LAP_PAUSE_MIN_S:
-            continue
-        inside = t[(t > lo) & (t < hi)]
-        edges = np.concatenate([[lo], inside, [hi]])
-        gaps = np.diff(edges)
-        for j in np.argsort(-gaps, kind="stable"):
-            if pause <= 0:
-                break
-            take = min(float(gaps[j]), pause)
-            b = float(edges[j + 1])
-            paused.append((b - take, b))
-            pause -= take
-    return _complement(paused, min(float(t[0]), 0.0), t_end)
-
-
 def running_periods(activity: Activity) -> list[tuple[float, float]]:
     """Intervals [s since the activity start] during which the device's timer ran.
 
-    From FIT timer events; else from the laps (lap span minus lap timer time is
-    pause, put in the longest record gaps of that lap); else every record gap
-    longer than :data:`~runform.core.summary.PAUSE_GAP_S` is a pause.
+    From timer ``start``/``stop`` events (FIT files record them; the TCX reader
+    derives them from the laps' ``TotalTimeSeconds``, see :mod:`runform.io.tcx`);
+    without events, every record gap longer than
+    :data:`~runform.core.summary.PAUSE_GAP_S` is a pause.
     """
     t = activity.streams["time"].to_numpy(dtype=float, na_value=np.nan)
     t = t[np.isfinite(t)]
@@ -419,11 +363,10 @@ def running_periods(activity: Activity) -> list[tuple[float, float]]:
         return []
     periods = _event_periods(activity, float(t[-1]))
     if periods is None:
-        periods = _lap_periods(activity, t)
-    if periods is None:
-        gaps = np.diff(t)
-        paused = [(float(t[i]), float(t[i + 1])) for i in np.flatnonzero(gaps > PAUSE_GAP_S)]
-        periods = _complement(paused, float(t[0]), float(t[-1]))
+        cuts = np.flatnonzero(np.diff(t) > PAUSE_GAP_S)
+        begins = [float(t[0]), *t[cuts + 1].tolist()]
+        ends = [*t[cuts].tolist(), float(t[-1])]
+        periods = [(a, b) for a, b in zip(begins, ends, strict=True) if b > a]
     return periods
 
 
@@ -661,6 +604,8 @@ def _timer_reason(activity: Activity, ours: float, device: float) -> str:
     t = _column(activity.streams, "time")
     t_end = float(np.nanmax(t)) if t is not None and np.isfinite(t).any() else 0.0
     periods = _event_periods(activity, t_end)
+    if periods is not None and activity.source.format == "tcx":
+        return _tcx_timer_reason(activity, ours, device)
     elapsed = _num(activity.summary.get("elapsed_time"))
     if periods is not None:
         span = periods[-1][1] - periods[0][0] if periods else 0.0
@@ -671,26 +616,21 @@ def _timer_reason(activity: Activity, ours: float, device: float) -> str:
                 "clock stepped during the run, its timer did not"
             )
         return f"timer events give {ours:.1f} s, device {device:.1f} s"
-    if periods is None and t is not None:
+    if t is not None:
         tt = t[np.isfinite(t)]
         gaps = np.diff(tt)
         gap_total = float(gaps[gaps > PAUSE_GAP_S].sum())
-        lap_pause = _lap_pause_total(activity, tt)
-        lap_text = f"laps hold {lap_pause:.0f} s of pause" if lap_pause is not None else "no laps"
         return (
-            f"no timer events in the {activity.source.format.upper()} file: {lap_text} "
-            f"(lap span - lap timer), while record gaps > {PAUSE_GAP_S:.0f} s, which runform "
-            f"takes as pauses, sum to {gap_total:.0f} s"
+            f"no timer events in the {activity.source.format.upper()} file (nor lap start and "
+            f"timer times to derive them from); record gaps > {PAUSE_GAP_S:.0f} s, which "
+            f"runform takes as pauses, sum to {gap_total:.0f} s"
         )
     return f"ours {ours:.1f} s, device {device:.1f} s"
 
 
-def _lap_pause_total(activity: Activity, t: np.ndarray) -> float | None:
-    periods = _lap_periods(activity, t)
-    if periods is None or t.size == 0:
-        return None
-    running = sum(b - a for a, b in periods)
-    return float(t[-1] - min(float(t[0]), 0.0) - running)
+def _tcx_timer_reason(activity: Activity, ours: float, device: float) -> str:
+    """Why the timer events the TCX reader derived from the laps miss the laps' timer sum."""
+    return f"TCX timer events give {ours:.1f} s, laps {device:.1f} s"
 
 
 def _cadence_reason(activity: Activity, ours: float | None, device: float, rule: str) -> str:

@@ -29,7 +29,37 @@ trackpoint time of the lap, but no later than the next lap's ``StartTime``
 TotalTimeSeconds`` for a lap without trackpoints. The session summary adds up the laps (timer time,
 distance, calories), takes the maxima of the lap maxima, weights the lap
 averages by lap timer time, and measures ``elapsed_time`` from the first to the
-last trackpoint. The file keeps no events, so ``events`` is empty.
+last trackpoint.
+
+Timer events (derived from the laps)
+------------------------------------
+TCX records no timer events, but each lap's ``TotalTimeSeconds`` is the
+device's timer for that lap, so the time its timer stood still is the lap's
+span minus ``TotalTimeSeconds``, the span running from its ``StartTime`` to the
+next lap's ``StartTime`` (the last lap: to the last trackpoint). The reader
+writes canonical ``timer`` events that reproduce this
+(:func:`timer_events_from_laps`), so
+:func:`runform.core.summary.compute_totals` gets the device's timer from the
+file's own record of it instead of guessing pauses from record gaps:
+
+* a ``start`` at the first lap's ``StartTime`` (or the first trackpoint, if earlier);
+* for each lap paused longer than :data:`LAP_PAUSE_MIN_S`, a ``stop_all`` /
+  ``start`` pair per record gap the pause is put in: the lap's longest gap
+  first (its start and end count as edges), a gap filled completely before the
+  next longest takes the rest. The pause sits at the end of its gap: the timer
+  runs on for the rest of the gap after the last point before the stop (the
+  device needs a moment to notice the stop) and restarts with the first point
+  after it. Walking or smart-recording gaps of the same lap that the device
+  timed stay running (``heartandsole/activity.tcx``: lap 3 has 19-s and 21-s
+  gaps but spans its 66.6 s of timer, so it holds no pause);
+* a final ``stop_all`` at the last trackpoint, or at the last lap's
+  ``StartTime + TotalTimeSeconds`` when that is later (the timer ran on after
+  the last point was written: ``runpandas/11km.tcx``, 4 s).
+
+A lap whose ``TotalTimeSeconds`` exceeds its span cannot give the excess back,
+so the timer then falls short of the lap sum by that excess. Without a
+``StartTime`` and ``TotalTimeSeconds`` on every lap, no events are written and
+``compute_totals`` falls back to its rule for files without timer events.
 
 Cadence units (the rule, with the evidence)
 -------------------------------------------
@@ -87,7 +117,7 @@ References
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 from xml.etree.ElementTree import Element
@@ -100,7 +130,13 @@ from runform.io.common import FOOT_SPORTS, finalize_streams, normalize_sport, sh
 from runform.io.xmlsafe import float_of, parse_times, parse_xml, text_of, utc_offset_seconds
 from runform.schema import EVENTS, SUMMARY, Activity, Device, Source, empty_frame
 
-__all__ = ["STEPS_MEDIAN_MIN_SPM", "read_tcx", "steps_per_cycle"]
+__all__ = [
+    "LAP_PAUSE_MIN_S",
+    "STEPS_MEDIAN_MIN_SPM",
+    "read_tcx",
+    "steps_per_cycle",
+    "timer_events_from_laps",
+]
 
 STEPS_MEDIAN_MIN_SPM = 120.0
 """Median recorded foot cadence [1/min] at or above which values are taken as
@@ -108,6 +144,11 @@ steps/min already; below it they are strides/min and doubled. Chosen between
 running stride rates (corpus medians 62-88 strides/min; self-selected 77-80
 strides/min in [3]_) and running step rates (165 +/- 8 steps/min in [4]_); see
 the module docstring for the evidence."""
+
+LAP_PAUSE_MIN_S = 1.0
+"""Lap span minus lap ``TotalTimeSeconds`` [s] up to which a lap counts as unpaused:
+writers often give ``StartTime`` and ``TotalTimeSeconds`` in whole seconds, so up to
+1 s is rounding."""
 
 
 _INTENSITY = {"active": "active", "resting": "rest", "rest": "rest"}
@@ -151,6 +192,92 @@ def steps_per_cycle(values: Iterable[float]) -> float:
     if moving.size == 0:
         return 2.0
     return 1.0 if float(np.median(moving)) >= STEPS_MEDIAN_MIN_SPM else 2.0
+
+
+def _complement(
+    paused: list[tuple[float, float]], lo: float, hi: float
+) -> list[tuple[float, float]]:
+    """The parts of ``[lo, hi]`` outside the ``paused`` intervals, in order."""
+    out: list[tuple[float, float]] = []
+    cur = lo
+    for a, b in sorted(paused):
+        if a > cur:
+            out.append((cur, min(a, hi)))
+        cur = max(cur, b)
+    if cur < hi:
+        out.append((cur, hi))
+    return [(a, b) for a, b in out if b > a]
+
+
+def timer_events_from_laps(
+    lap_start: pd.Series, lap_timer: Sequence[float], record_time: pd.Series
+) -> pd.DataFrame:
+    """Timer events that reproduce each lap's timer time (the rule in the module docstring).
+
+    Parameters
+    ----------
+    lap_start : Series of Timestamp
+        ``StartTime`` of each lap [UTC]; NaT where the file gives none.
+    lap_timer : sequence of float
+        ``TotalTimeSeconds`` of each lap [s]; NaN where the file gives none.
+    record_time : Series of Timestamp
+        Trackpoint times [UTC], increasing.
+
+    Returns
+    -------
+    DataFrame
+        Canonical events (:data:`~runform.schema.EVENTS`): ``timer`` ``start`` and
+        ``stop_all`` alternating in time order, starting with a ``start``; empty
+        when some lap has no start time or no timer time.
+    """
+    starts = pd.Series(lap_start).reset_index(drop=True)
+    timers = np.asarray(lap_timer, dtype=float)
+    if starts.empty or starts.isna().any() or not np.isfinite(timers).all():
+        return empty_frame(EVENTS)
+    origin = starts.min()
+    lo_s = (starts - origin).dt.total_seconds().to_numpy(dtype=float)
+    order = np.argsort(lo_s, kind="stable")
+    lo_s, timers = lo_s[order], timers[order]
+    times = pd.Series(record_time).dropna()
+    t = (
+        (pd.to_datetime(times, utc=True) - origin).dt.total_seconds().to_numpy(dtype=float)
+        if len(times)
+        else np.empty(0)
+    )
+    first = min(float(t[0]), 0.0) if t.size else 0.0
+    end = float(lo_s[-1] + timers[-1])
+    if t.size:
+        end = max(end, float(t[-1]))
+    paused: list[tuple[float, float]] = []
+    for lo, hi, timer in zip(
+        lo_s.tolist(), [*lo_s[1:].tolist(), end], timers.tolist(), strict=True
+    ):
+        pause = (hi - lo) - timer
+        if pause <= LAP_PAUSE_MIN_S:
+            continue
+        edges = np.concatenate([[lo], t[(t > lo) & (t < hi)], [hi]])
+        gaps = np.diff(edges)
+        for j in np.argsort(-gaps, kind="stable").tolist():
+            if pause <= 0:
+                break
+            take = min(float(gaps[j]), pause)
+            resume = float(edges[j + 1])
+            paused.append((resume - take, resume))
+            pause -= take
+    rows: list[dict[str, Any]] = []
+    for a, b in _complement(paused, first, end):
+        for x, kind in ((a, "start"), (b, "stop_all")):
+            rows.append(
+                {
+                    "timestamp": origin + pd.Timedelta(seconds=x),
+                    "event": "timer",
+                    "event_type": kind,
+                    "data": None,
+                }
+            )
+    if not rows:
+        return empty_frame(EVENTS)
+    return pd.DataFrame(rows).reindex(columns=list(EVENTS))
 
 
 def _cadence_label(factor: float) -> str:
@@ -457,7 +584,7 @@ def _read_activity(
         streams=streams,
         laps=laps_frame,
         summary=summary,
-        events=empty_frame(EVENTS),
+        events=timer_events_from_laps(lap_start, timer_times, streams["timestamp"]),
         device=device,
         utc_offset_s=utc_offset_seconds(lap_raw[0].get("StartTime") if lap_raw else id_text),
         name=notes or id_text,
