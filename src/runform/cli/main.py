@@ -264,7 +264,7 @@ def show_cmd(
         vo = lap.get("avg_vertical_oscillation")
         table.add_row(
             str(lap["index"] + 1),
-            (lap["start"] or "-")[11:19],
+            _local_clock(lap["start"], info["local_start_time"]),
             f"{(lap['distance_m'] or 0) / 1000:.2f}",
             format_duration(lap["duration_s"]),
             format_pace(lap["avg_speed_mps"]),
@@ -274,6 +274,16 @@ def show_cmd(
             f"{vo * 100:.1f}" if vo else "-",
         )
     con.print(table)
+
+
+def _local_clock(iso_utc: str | None, local_start: str | None) -> str:
+    """hh:mm:ss of a UTC ISO time in the activity's local time (UTC when unknown)."""
+    if not iso_utc:
+        return "-"
+    t = datetime.fromisoformat(iso_utc.replace("Z", "+00:00"))
+    if local_start:
+        t = t.astimezone(datetime.fromisoformat(local_start).tzinfo)
+    return t.strftime("%H:%M:%S")
 
 
 # -- export -----------------------------------------------------------------------------------
