@@ -1,27 +1,20 @@
 """Every file of the shared device corpus imports, or fails with one clear line.
 
 The corpus (../shared/corpus, see its MANIFEST.tsv) holds real files recorded by real
-devices; it is never copied into this repository. Expected failures are listed with the
-reason the file itself gives (its MANIFEST note or content), so a reader regression that
-starts rejecting a good file fails this test.
+devices; it is never copied into this repository. It is imported once per test session
+(``corpus_import`` in conftest.py, shared with the device-agreement tests). Expected
+failures are listed with the reason the file itself gives (its MANIFEST note or content),
+so a reader regression that starts rejecting a good file fails this test.
 """
 
 from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-import pytest
-
-from runform.services import ImportReport, import_paths
-from runform.store.db import Store
-
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
-
-pytestmark = pytest.mark.skipif(
-    not (CORPUS / "MANIFEST.tsv").exists(), reason=f"device corpus not found at {CORPUS}"
-)
+if TYPE_CHECKING:  # pytest owns the conftest module; import it for annotations only
+    from conftest import CorpusImport
 
 # path -> what the file is (from MANIFEST.tsv notes / the file's own content)
 EXPECTED_FAILURES = {
@@ -42,32 +35,19 @@ EXPECTED_SKIPS = {
 }
 
 
-def _manifest() -> list[dict[str, str]]:
-    with (CORPUS / "MANIFEST.tsv").open(newline="") as fh:
+def _manifest(corpus: Path) -> list[dict[str, str]]:
+    with (corpus / "MANIFEST.tsv").open(newline="") as fh:
         return list(csv.DictReader(fh, delimiter="\t"))
 
 
-@pytest.fixture(scope="module")
-def corpus_import(tmp_path_factory: pytest.TempPathFactory) -> tuple[ImportReport, list[Any]]:
-    db = tmp_path_factory.mktemp("corpus") / "corpus.duckdb"
-    with Store(db) as store:
-        report = import_paths(store, [CORPUS], athlete="corpus")
-        rows = store.list_activities(store.athlete_id("corpus"))
-    return report, rows
-
-
-def _rel(path: str) -> str:
-    return str(Path(path).resolve().relative_to(CORPUS.resolve()))
-
-
 def test_every_manifest_file_is_imported_or_fails_with_a_reason(
-    corpus_import: tuple[ImportReport, list[Any]],
+    corpus_import: CorpusImport,
 ) -> None:
-    report, rows = corpus_import
-    imported = {_rel(r.source) for r in rows}
-    failed = {_rel(f["path"]): f["error"] for f in report.failed}
-    skipped = {_rel(f["path"]): f["reason"] for f in report.skipped_files}
-    for entry in _manifest():
+    c = corpus_import
+    imported = {c.rel(r.source) for r in c.rows}
+    failed = {c.rel(f["path"]): f["error"] for f in c.report.failed}
+    skipped = {c.rel(f["path"]): f["reason"] for f in c.report.skipped_files}
+    for entry in _manifest(c.root):
         rel = entry["path"]
         outcome = [rel in imported, rel in failed, rel in skipped]
         assert sum(outcome) == 1, f"{rel}: imported/failed/skipped = {outcome}"
@@ -75,19 +55,17 @@ def test_every_manifest_file_is_imported_or_fails_with_a_reason(
     assert set(skipped) == set(EXPECTED_SKIPS)
 
 
-def test_failure_messages_are_one_clear_line(corpus_import: tuple[ImportReport, list[Any]]) -> None:
-    report, _rows = corpus_import
-    for f in report.failed:
+def test_failure_messages_are_one_clear_line(corpus_import: CorpusImport) -> None:
+    for f in corpus_import.report.failed:
         msg = f["error"]
         assert "\n" not in msg and "Traceback" not in msg
         assert len(msg) > 15, msg  # says what is wrong, not just an exception name
 
 
 def test_multisport_files_become_one_activity_per_session(
-    corpus_import: tuple[ImportReport, list[Any]],
+    corpus_import: CorpusImport,
 ) -> None:
-    _report, rows = corpus_import
-    tri = [r for r in rows if r.source.endswith("triathlon_summary_last.fit")]
+    tri = [r for r in corpus_import.rows if r.source.endswith("triathlon_summary_last.fit")]
     # MANIFEST: swimming/open_water+transition+cycling+running (with the second transition)
     assert [r.sport for r in tri] == ["swimming", "transition", "cycling", "transition", "running"]
     run = tri[-1]
@@ -95,24 +73,25 @@ def test_multisport_files_become_one_activity_per_session(
 
 
 def test_damaged_files_are_imported_as_partial(
-    corpus_import: tuple[ImportReport, list[Any]],
+    corpus_import: CorpusImport,
 ) -> None:
-    report, rows = corpus_import
-    partial = {_rel(p["path"]) for p in report.partial}
+    c = corpus_import
+    partial = {c.rel(p["path"]) for p in c.report.partial}
     for rel in (
         "python-fitparse/activity-filecrc.fit",  # MANIFEST: mismatching CRC in FIT footer
         "python-fitparse/activity-unexpected-eof.fit",  # MANIFEST: FitEOFError
         "python-fitparse/nick.fit",  # MANIFEST: FitEOFError @ 403456
     ):
         assert rel in partial
-    nick = next(r for r in rows if r.source.endswith("nick.fit"))
+    nick = next(r for r in c.rows if r.source.endswith("nick.fit"))
     assert nick.partial
 
 
-def test_developer_fields_are_kept_by_name_with_units() -> None:
-    import runform
-
-    act = runform.read(CORPUS / "python-fitparse" / "developer-types-sample.fit")
+def test_developer_fields_are_kept_by_name_with_units(corpus_import: CorpusImport) -> None:
+    # Read back from the store: the reader kept them and the store round trip did too.
+    c = corpus_import
+    (row,) = [r for r in c.rows if c.rel(r.source) == "python-fitparse/developer-types-sample.fit"]
+    act = c.store.load_activity(c.athlete_id, row.id)
     # MANIFEST: record dev fields: Distance, Form Power, Leg Spring Stiffness, Speed (Stryd)
     for name in ("dev_Form Power", "dev_Leg Spring Stiffness"):
         assert name in act.streams.columns

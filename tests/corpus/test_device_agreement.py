@@ -11,24 +11,25 @@ Sessions that do not agree are listed in :data:`KNOWN_EXCEPTIONS`, each with a
 reason read off the file's own data. The list must stay exact: a new
 disagreement fails, and so does a listed one that starts agreeing (delete it).
 
-The corpus is read once per test session (about 30 s); the tests skip when it
-is absent (set ``RUNFORM_CORPUS`` to point elsewhere). The synthetic tests at
-the end plant the effects each rule is about and run without the corpus.
+The corpus is read once per test session: ``corpus_import`` (conftest.py)
+imports it into a temporary store, shared with the corpus-walk test, and the
+sessions are read back from that store; the tests skip when the corpus is
+absent (set ``RUNFORM_CORPUS`` to point elsewhere). The synthetic tests at the
+end plant the effects each rule is about and run without the corpus.
 """
 
 from __future__ import annotations
 
 import csv
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from runform import read_all
 from runform.core.agreement import (
     DEFAULT_FAMILY,
     TIME_WEIGHTED_MOVING_NONZERO,
@@ -45,11 +46,11 @@ from runform.core.agreement import (
     sample_weights,
 )
 from runform.core.summary import compute_totals
-from runform.errors import RunformError
+from runform.io.tcx import timer_events_from_laps
 from runform.schema import EVENTS, SUMMARY, Activity, Device, Source, empty_frame
 
-CORPUS = Path(os.environ.get("RUNFORM_CORPUS", "/work/shared/corpus"))
-SUFFIXES = (".fit", ".tcx", ".gpx", ".fit.gz", ".tcx.gz", ".gpx.gz")
+if TYPE_CHECKING:  # pytest owns the conftest module; import it for annotations only
+    from conftest import CorpusImport
 
 # (file relative to the corpus, session index, metric) -> why it disagrees, from the file's data.
 KNOWN_EXCEPTIONS: dict[tuple[str, int, str], str] = {
@@ -70,55 +71,6 @@ KNOWN_EXCEPTIONS: dict[tuple[str, int, str], str] = {
         "fr645m total_elapsed_time = total_timer_time 2467.85 s vs 2470 s between its timer "
         "start and stop: clock stepped 2.2 s"
     ),
-    # --- TCX keeps no timer events: runform takes record gaps > 10 s as pauses, the device's
-    # pauses show only as lap span minus TotalTimeSeconds (see the validation report).
-    ("goldencheetah/activity_165850259_multi-session.tcx", 0, "timer_time"): (
-        "Forerunner 305 smart recording: 722 s of gaps > 10 s while the distance stood still, "
-        "yet the lap's TotalTimeSeconds 3601.8 equals its span (no pause)"
-    ),
-    ("goldencheetah/activity_165850259_multi-session.tcx", 2, "timer_time"): (
-        "Forerunner 305 smart recording: 208 s of gaps > 10 s, yet TotalTimeSeconds 3623.6 "
-        "equals the lap span (no pause)"
-    ),
-    ("heartandsole/activity.tcx", 0, "timer_time"): (
-        "laps hold 32 s of pause but gaps > 10 s total 72 s: lap 3 has 19-s and 21-s "
-        "smart-recording gaps with span 66 s = TotalTimeSeconds 66.6 (the FIT of this run agrees)"
-    ),
-    ("runpandas/11km.tcx", 0, "timer_time"): (
-        "laps hold 259 s of pause in gaps of 78, 102 and 85 s (265 s); the last lap's "
-        "TotalTimeSeconds 17 runs 4 s past the last trackpoint"
-    ),
-    ("runpandas/2020-12-02T06_08_29-300_Running.tcx", 0, "timer_time"): (
-        "lap 1 spans 364 s for TotalTimeSeconds 361, a 3-s pause with no gap > 10 s to show it"
-    ),
-    ("runpandas/2020-12-06T06_36_21-300_Running.tcx", 0, "timer_time"): (
-        "lap 7 paused 219 s but its gaps > 10 s total 246 s (16-s and 13-s walking gaps at "
-        "0.1-0.5 m/s were timed); laps 1 and 3 paused 4 s and 5 s with no such gap"
-    ),
-    ("runpandas/2020-12-08T06_36_12-300_Running.tcx", 0, "timer_time"): (
-        "laps hold 165 s of pause, gaps > 10 s total 178 s: lap 4 paused 19 s but holds a 16-s "
-        "stop and a 14-s gap at 0.55 m/s"
-    ),
-    ("runpandas/2020-12-13T07_25_55-300_Running.tcx", 0, "timer_time"): (
-        "the 72-s and 282-s gaps hold 69 s and 278 s of lap pause; lap 1's 2-s pause has no "
-        "gap > 10 s"
-    ),
-    ("runpandas/2020-12-20T05_50_47-300_Running.tcx", 0, "timer_time"): (
-        "laps hold 209 s of pause, gaps > 10 s total 248 s: lap 6 paused 10 s but holds two "
-        "13-s walking gaps, lap 1 paused 1 s in a 12-s gap"
-    ),
-    ("runpandas/2020-12-26T06_03_49-300_Running.tcx", 0, "timer_time"): (
-        "lap 1 spans 374 s for TotalTimeSeconds 372, a 2-s pause with no gap > 10 s to show it"
-    ),
-    ("runpandas/run_garmin.tcx", 0, "timer_time"): (
-        "Forerunner 620: laps hold 7 s of pause, gaps > 10 s total 11 s"
-    ),
-    ("runpandas/stopped_example.tcx", 0, "timer_time"): (
-        "laps hold 380 s of pause, gaps > 10 s total 393 s"
-    ),
-    ("sweatpy/3173437224.tcx", 0, "timer_time"): (
-        "Polar M400: laps hold 394 s of pause, gaps > 10 s total 399 s"
-    ),
     # --- cadence
     ("heartandsole/activity.tcx", 0, "avg_cadence"): (
         "Garmin's TCX export truncated each lap to whole strides (64, 34, 4, 100 vs 65.7, 35.4, "
@@ -130,13 +82,12 @@ KNOWN_EXCEPTIONS: dict[tuple[str, int, str], str] = {
     ),
     # --- damaged file
     ("python-fitparse/strava-android-app-201.10-b1218918.fit", 0, "distance"): (
-        "damaged: decoding stops at byte 7471 (local message 11 undefined), 314 s into the "
-        "3558-s, 11274-m session; the distance, written in a second record per timestamp, is "
-        "also dropped as a duplicate (reader bug)"
+        "damaged: decoding stops at byte 7471 (local message 11 undefined) after records "
+        "covering 314 s and 928 m of the 3558-s, 11274-m session"
     ),
     ("python-fitparse/strava-android-app-201.10-b1218918.fit", 0, "timer_time"): (
-        "damaged: decoding stops at byte 7471 after 314 s of the 3558-s session, and a garbage "
-        "last record dated 2085 stretches the open timer (reader bug)"
+        "damaged: decoding stops at byte 7471 (local message 11 undefined) after records "
+        "covering 314 s of the session's 3558 s of timer"
     ),
 }
 
@@ -158,30 +109,26 @@ class Walk:
     refused: dict[str, str]
 
 
-def _corpus_files() -> list[Path]:
-    if not CORPUS.is_dir():
-        return []
-    return sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.name.lower().endswith(SUFFIXES))
-
-
 @pytest.fixture(scope="session")
-def walk() -> Walk:
-    """Every running session with device totals in the corpus, read once, with its checks."""
-    if not CORPUS.is_dir():
-        pytest.skip(f"real-file corpus not found at {CORPUS} (set RUNFORM_CORPUS)")
+def walk(corpus_import: CorpusImport) -> Walk:
+    """Every running session with device totals in the corpus, with its checks.
+
+    The sessions are read back from the store the corpus was imported into once
+    (``corpus_import``), not read from the files again.
+    """
+    c = corpus_import
     out: list[Checked] = []
-    refused: dict[str, str] = {}
-    for path in _corpus_files():
-        rel = path.relative_to(CORPUS).as_posix()
-        try:
-            activities = read_all(path)
-        except RunformError as exc:  # courses, routes, empty or malformed: nothing to check
-            refused[rel] = str(exc)
+    for row in c.rows:
+        if row.sport != "running":  # has_device_totals needs a run; skip loading the rest
             continue
-        for act in activities:
-            if has_device_totals(act):
-                checks = compare_with_device(act, compute_totals(act.streams, act.events))
-                out.append(Checked(rel, act, tuple(checks)))
+        act = c.store.load_activity(c.athlete_id, row.id)
+        if has_device_totals(act):
+            checks = compare_with_device(act, compute_totals(act.streams, act.events))
+            out.append(Checked(c.rel(act.source.path), act, tuple(checks)))
+    out.sort(key=lambda r: (r.path, r.activity.source.session_index))
+    # courses, routes, empty or malformed files: nothing to check
+    refused = {c.rel(f["path"]): f["error"] for f in c.report.failed}
+    refused |= {c.rel(f["path"]): f["reason"] for f in c.report.skipped_files}
     return Walk(out, refused)
 
 
@@ -222,8 +169,8 @@ def test_a_listed_exception_still_disagrees(
     assert key in _failures(checked), f"{key} agrees now: remove it from KNOWN_EXCEPTIONS"
 
 
-def _manifest_running_files() -> list[str]:
-    manifest = CORPUS / "MANIFEST.tsv"
+def _manifest_running_files(corpus: Path) -> list[str]:
+    manifest = corpus / "MANIFEST.tsv"
     if not manifest.is_file():
         return []
     with manifest.open(newline="", encoding="utf-8") as fh:
@@ -234,10 +181,10 @@ def _manifest_running_files() -> list[str]:
 
 
 @pytest.mark.slow
-def test_the_walk_reaches_every_running_file_in_the_manifest(walk: Walk) -> None:
+def test_the_walk_reaches_every_running_file_in_the_manifest(walk: Walk, corpus_dir: Path) -> None:
     # Independent of the readers: the corpus manifest says which files hold a run. Each must
     # be checked, or refused by the reader with a one-line error (runpandas/malformed.tcx).
-    expected = set(_manifest_running_files())
+    expected = set(_manifest_running_files(corpus_dir))
     reached = {r.path for r in walk.sessions}
     assert expected, "MANIFEST.tsv lists no running FIT/TCX files"
     missing = expected - reached - set(walk.refused)
@@ -348,14 +295,19 @@ def test_a_paused_timer_excludes_the_pause_from_the_weights() -> None:
     assert value == pytest.approx(170.0, abs=0.5)
 
 
-def test_lap_timer_time_puts_the_pause_into_the_longest_gap() -> None:
-    # No events (TCX-like); the lap spans 800 s for a timer of 600 s: the 200-s gap is the pause.
-    t = np.concatenate([np.arange(0.0, 301.0), np.arange(500.0, 801.0)])
-    laps = pd.DataFrame({"start_time": [pd.Timestamp(START)], "timer_time": [600.0]})
-    act = _activity(t, np.full(t.size, 170.0), laps=laps)
-    periods = running_periods(act)
+def test_running_periods_follow_the_timer_events_derived_from_tcx_laps() -> None:
+    # TCX-like: one lap spans 800 s for a timer of 600 s. Records every second but for a
+    # 200-s gap (the pause) and a 20-s gap the device timed (600-620 s).
+    t = np.concatenate([np.arange(0.0, 301.0), np.arange(500.0, 601.0), np.arange(620.0, 801.0)])
+    ts = pd.Series(pd.Timestamp(START) + pd.to_timedelta(t, unit="s"))
+    events = timer_events_from_laps(pd.Series([pd.Timestamp(START)]), [600.0], ts)
+    periods = running_periods(_activity(t, np.full(t.size, 170.0), events=events))
     assert sum(b - a for a, b in periods) == pytest.approx(600.0)
     assert all(not (a < 400.0 < b) for a, b in periods)
+    assert any(a < 610.0 < b for a, b in periods)
+    # Without events, every gap > 10 s is a pause, the timed 20 s too.
+    gap_periods = running_periods(_activity(t, np.full(t.size, 170.0)))
+    assert sum(b - a for a, b in gap_periods) == pytest.approx(580.0)
 
 
 def test_whole_strides_round_or_truncate_the_stride_rate() -> None:
@@ -403,3 +355,23 @@ def test_compare_reports_pass_and_fail_with_reasons() -> None:
     timer = checks["timer_time"]
     assert timer.passed is False and timer.error == pytest.approx(10.0)
     assert "timer events give 600.0 s" in timer.reason
+
+
+def test_a_tcx_lap_timed_beyond_its_span_is_named_in_the_reason() -> None:
+    # Lap 1's TotalTimeSeconds 110 s ends after lap 2 starts (100 s): no event can give the
+    # extra 10 s, so the derived timer falls short of the laps' 210 s and the reason says why.
+    t = np.arange(0.0, 201.0)
+    starts = pd.Series([pd.Timestamp(START), pd.Timestamp(START) + pd.Timedelta(seconds=100)])
+    laps = pd.DataFrame({"start_time": starts, "timer_time": [110.0, 100.0]})
+    ts = pd.Series(pd.Timestamp(START) + pd.to_timedelta(t, unit="s"))
+    act = _activity(
+        t,
+        np.full(t.size, 170.0),
+        laps=laps,
+        events=timer_events_from_laps(starts, [110.0, 100.0], ts),
+        summary={"timer_time": 210.0},
+        fmt="tcx",
+    )
+    (timer,) = compare_with_device(act, compute_totals(act.streams, act.events))
+    assert timer.ours == pytest.approx(200.0) and timer.passed is False
+    assert "lap 1 110.0 s in a 100.0-s span" in timer.reason

@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from runform.core.summary import compute_totals
 from runform.errors import InputFileError
 from runform.io.tcx import read_tcx
-from runform.schema import SUMMARY, Activity
+from runform.schema import EVENTS, SUMMARY, Activity, empty_frame
 
 CORPUS = Path(
     os.environ.get("RUNFORM_CORPUS", Path(__file__).resolve().parents[3] / "shared" / "corpus")
@@ -437,3 +438,136 @@ def test_large_file_parses_quickly() -> None:
     elapsed = time.perf_counter() - t0
     assert len(activity.streams) == n
     assert elapsed < 5.0, f"{n} trackpoints took {elapsed:.2f} s"
+
+
+# ------------------------------------------------------------ timer events from the laps
+
+T0 = pd.Timestamp("2024-03-10T08:00:00Z")
+
+
+def at(seconds: float) -> str:
+    return (T0 + pd.Timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def timed_lap(start_s: float, point_s: list[float], total_time_s: float | None) -> str:
+    points = "".join(trackpoint(at(x), dist=3.0 * x, hr=150) for x in point_s)
+    fields = "" if total_time_s is None else f"<TotalTimeSeconds>{total_time_s}</TotalTimeSeconds>"
+    return lap(at(start_s), points, fields)
+
+
+def run_of(*laps: str) -> Activity:
+    body = f'<Activity Sport="Running"><Id>{at(0)}</Id>{"".join(laps)}</Activity>'
+    (activity,) = read_tcx(tcx(body), "laps.tcx")
+    return activity
+
+
+def every(step: float, lo: float, hi: float) -> list[float]:
+    return np.arange(lo, hi + step / 2, step).tolist()
+
+
+def timer_events(activity: Activity) -> list[tuple[float, str]]:
+    ev = activity.events
+    ev = ev[ev["event"] == "timer"]
+    return [
+        ((ts - T0).total_seconds(), kind)
+        for ts, kind in zip(ev["timestamp"], ev["event_type"], strict=True)
+    ]
+
+
+def test_a_lap_pause_becomes_a_stop_start_pair_in_its_gap() -> None:
+    # Lap 1 spans 400 s (to lap 2's start) with TotalTimeSeconds 340: 60 s paused. Its
+    # records stop at 150 s and resume at 210 s (the 60-s gap); a 12-s smart-recording gap
+    # at 300-312 s is timed. Lap 2 (400-700 s) has a timed 15-s gap and no pause.
+    lap1 = timed_lap(0, [*every(5, 0, 150), *every(5, 210, 300), *every(4, 312, 396)], 340)
+    lap2 = timed_lap(400, [*every(5, 400, 500), *every(5, 515, 700)], 300)
+    activity = run_of(lap1, lap2)
+    assert timer_events(activity) == [
+        (0.0, "start"),
+        (150.0, "stop_all"),
+        (210.0, "start"),
+        (700.0, "stop_all"),
+    ]
+    totals = compute_totals(activity.streams, activity.events)
+    assert totals.timer_time_s == pytest.approx(340.0 + 300.0)
+    # Without the events the gap rule would also drop the two timed gaps (12 s + 15 s).
+    gap_rule = compute_totals(activity.streams, empty_frame(EVENTS))
+    assert gap_rule.timer_time_s == pytest.approx(640.0 - 12.0 - 15.0)
+
+
+def test_a_lap_without_pause_gives_no_stop_events() -> None:
+    # Span 600 s = TotalTimeSeconds 600; a 20-s gap is a timed gap, not a pause.
+    activity = run_of(timed_lap(0, [*every(5, 0, 300), *every(5, 320, 600)], 600))
+    assert timer_events(activity) == [(0.0, "start"), (600.0, "stop_all")]
+    assert compute_totals(activity.streams, activity.events).timer_time_s == pytest.approx(600.0)
+
+
+def test_a_pause_within_rounding_gives_no_stop_events() -> None:
+    # Span 300 s for TotalTimeSeconds 299.2: 0.8 s is whole-second rounding, not a pause.
+    activity = run_of(
+        timed_lap(0, every(5, 0, 200), 199.2), timed_lap(200, every(5, 200, 300), 100)
+    )
+    assert [kind for _, kind in timer_events(activity)] == ["start", "stop_all"]
+
+
+def test_a_pause_longer_than_the_longest_gap_fills_the_next_one() -> None:
+    # Span 300 s, TotalTimeSeconds 200: 100 s of pause; gaps of 60 s (100-160) and 50 s
+    # (200-250). The 60-s gap is all pause, the last 40 s of the 50-s gap the rest.
+    points = [*every(5, 0, 100), *every(5, 160, 200), *every(5, 250, 300)]
+    activity = run_of(timed_lap(0, points, 200))
+    assert timer_events(activity) == [
+        (0.0, "start"),
+        (100.0, "stop_all"),
+        (160.0, "start"),
+        (210.0, "stop_all"),
+        (250.0, "start"),
+        (300.0, "stop_all"),
+    ]
+    assert compute_totals(activity.streams, activity.events).timer_time_s == pytest.approx(200.0)
+
+
+def test_the_timer_runs_past_the_last_point_when_the_last_lap_says_so() -> None:
+    # The last lap's TotalTimeSeconds (130 s from 100 s) ends 10 s after the last point.
+    activity = run_of(timed_lap(0, every(5, 0, 95), 100), timed_lap(100, every(5, 100, 220), 130))
+    assert timer_events(activity)[-1] == (230.0, "stop_all")
+    assert compute_totals(activity.streams, activity.events).timer_time_s == pytest.approx(230.0)
+
+
+def test_a_lap_without_timer_time_gives_no_events() -> None:
+    activity = run_of(timed_lap(0, every(5, 0, 100), 100), timed_lap(100, every(5, 100, 200), None))
+    assert activity.events.empty
+
+
+def fit_timer_pauses(path: Path) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """(stop, restart) of every FIT timer pause, decoded with fitdecode (independent truth)."""
+    fitdecode = pytest.importorskip("fitdecode")
+    pauses: list[tuple[pd.Timestamp, pd.Timestamp]] = []
+    stopped: pd.Timestamp | None = None
+    with fitdecode.FitReader(str(path)) as reader:
+        for frame in reader:
+            if not isinstance(frame, fitdecode.FitDataMessage) or frame.name != "event":
+                continue
+            if frame.get_value("event", fallback=None) != "timer":
+                continue
+            kind = frame.get_value("event_type", fallback=None)
+            ts = pd.Timestamp(frame.get_value("timestamp"))
+            if kind in ("stop", "stop_all"):
+                stopped = ts
+            elif kind == "start" and stopped is not None:
+                pauses.append((stopped, ts))
+                stopped = None
+    return pauses
+
+
+def test_pauses_derived_from_the_laps_match_the_fit_of_the_same_run() -> None:
+    # heartandsole/activity.tcx and activity.fit are one Forerunner 220 run; the FIT keeps the
+    # timer events the TCX lost. Every pause longer than 5 s lies where the FIT has it.
+    (activity,) = read_ok(corpus_file("heartandsole/activity.tcx"))
+    fit = fit_timer_pauses(corpus_file("heartandsole/activity.fit"))
+    ev = activity.events
+    stops = ev.loc[ev["event_type"] == "stop_all", "timestamp"].tolist()[:-1]
+    starts = ev.loc[ev["event_type"] == "start", "timestamp"].tolist()[1:]
+    ours = [(a, b) for a, b in zip(stops, starts, strict=True) if (b - a).total_seconds() > 5]
+    assert len(fit) == 2 and len(ours) == len(fit)
+    for (a, b), (fa, fb) in zip(ours, fit, strict=True):
+        assert abs((a - fa).total_seconds()) <= 1.0
+        assert abs((b - fb).total_seconds()) <= 1.0

@@ -2,8 +2,11 @@
 
 Every device writes its own summary (FIT ``session``/``lap`` messages, TCX
 ``<Lap>`` elements). These are independent truth for validation: runform
-recomputes distance and timer time from the streams
-(:func:`runform.core.summary.compute_totals`) and must agree with them.
+recomputes distance and timer time from the streams and timer events
+(:func:`runform.core.summary.compute_totals`) and must agree with them. TCX
+keeps no timer events; the reader derives them from the laps' own timer
+times, so for TCX the timer check tests that derivation (and the record gaps
+it puts the pauses in), not a guess from the records alone.
 
 Average cadence is different: devices disagree about *what* to average. Some
 count standing and walking seconds with cadence 0, some skip them, some
@@ -24,9 +27,10 @@ Weighting
     fr645m -0.3 vs -2.0 steps/min, ``python-fitparse/garmin-fenix-5-run.fit``
     -1.2 vs -6.2, ``heartandsole/activity.fit`` fr220 +0.9 vs -1.9).
 Running timer
-    From FIT timer ``start``/``stop`` events; without events, from the laps
-    (a lap whose span exceeds its timer time paused for the difference, put in
-    its longest record gaps); without either, gaps longer than
+    From timer ``start``/``stop`` events: FIT files record them, the TCX reader
+    derives them from the laps (a lap whose span exceeds its
+    ``TotalTimeSeconds`` paused for the difference, put in its longest record
+    gaps; :mod:`runform.io.tcx`); without events, gaps longer than
     :data:`~runform.core.summary.PAUSE_GAP_S` are pauses.
 Whole strides
     FIT stores ``avg_running_cadence`` in whole strides/min plus an optional
@@ -629,8 +633,29 @@ def _timer_reason(activity: Activity, ours: float, device: float) -> str:
 
 
 def _tcx_timer_reason(activity: Activity, ours: float, device: float) -> str:
-    """Why the timer events the TCX reader derived from the laps miss the laps' timer sum."""
-    return f"TCX timer events give {ours:.1f} s, laps {device:.1f} s"
+    """Why the timer events the TCX reader derived from the laps miss the laps' timer sum.
+
+    The events give each lap its ``TotalTimeSeconds`` unless that exceeds the lap's
+    span (to the next lap's start; the last lap: to the last record), which no
+    pause can give back.
+    """
+    head = f"timer events derived from the TCX laps give {ours:.1f} s, the laps {device:.1f} s"
+    laps = activity.laps
+    t = _column(activity.streams, "time")
+    if laps.empty or t is None or not np.isfinite(t).any():
+        return head
+    start = pd.Timestamp(activity.start_time)
+    starts = [_seconds_since(x, start) for x in laps["start_time"]]
+    timers = pd.to_numeric(laps["timer_time"], errors="coerce").tolist()
+    end = max(float(np.nanmax(t)), starts[-1] + timers[-1])
+    over = [
+        f"lap {i + 1} {timer:.1f} s in a {hi - lo:.1f}-s span"
+        for i, (lo, hi, timer) in enumerate(zip(starts, [*starts[1:], end], timers, strict=True))
+        if timer - (hi - lo) > TIMER_TOLERANCE_S / 2
+    ]
+    if not over:
+        return head
+    return f"{head}: TotalTimeSeconds longer than the lap lasts ({'; '.join(over)})"
 
 
 def _cadence_reason(activity: Activity, ours: float | None, device: float, rule: str) -> str:

@@ -56,8 +56,13 @@ file's own record of it instead of guessing pauses from record gaps:
   ``StartTime + TotalTimeSeconds`` when that is later (the timer ran on after
   the last point was written: ``runpandas/11km.tcx``, 4 s).
 
-A lap whose ``TotalTimeSeconds`` exceeds its span cannot give the excess back,
-so the timer then falls short of the lap sum by that excess. Without a
+Evidence: ``heartandsole/activity.tcx`` and ``activity.fit`` are one run; the
+two pauses derived from the TCX laps start and end within 1 s of the FIT's own
+timer stop/start events. A lap whose ``TotalTimeSeconds`` exceeds its span
+cannot give the excess back, so the timer then falls short of the lap sum by
+that excess; with whole-second writers a lap can also keep up to
+:data:`LAP_PAUSE_MIN_S` of unplaced pause (corpus TCX timers: within 1 s of the
+lap sums; placing every positive pause instead tips some to -2 s). Without a
 ``StartTime`` and ``TotalTimeSeconds`` on every lap, no events are written and
 ``compute_totals`` falls back to its rule for files without timer events.
 
