@@ -223,7 +223,7 @@ def main(argv: list[str]) -> int:
         "## Cadence averaging rule by device family",
         "",
         "Weighted rules weight each record by the running-timer time since the previous record "
-        "(FIT timer events; without them the laps' timer time; else gaps > 10 s are pauses). "
+        "(FIT timer events, or for TCX the events derived from the laps' timer; else gaps > 10 s are pauses). "
         "TCX session values are lap-timer-weighted means of whole-stride lap values, so TCX "
         "laps are recomputed one by one and truncated to whole strides.",
         "",

@@ -492,7 +492,7 @@ class Store:
         """Events of an activity."""
         return self.con.execute(
             "SELECT timestamp, event, event_type, data FROM events WHERE activity_id = ? "
-            "ORDER BY timestamp",
+            "ORDER BY timestamp, rowid",
             [activity_id],
         ).df()
 
