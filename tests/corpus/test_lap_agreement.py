@@ -44,11 +44,6 @@ _FR220_CADENCE = (
     "FR220 laps follow no averaging rule: its lap step counts do not match its records "
     "(runform.core.agreement, Garmin family evidence); the session agrees (+0.9 steps/min)"
 )
-_FENIX2_MULTI = (
-    "fenix 2 multisport leg: the lap has no sport and no avg_running_cadence, its avg_cadence "
-    "field holds {raw} (steps/min already: the records average {ours} steps/min, walking and "
-    "climbing at ~1 m/s), which the reader doubles as strides/min"
-)
 _WITH_NONES_EDGE = (
     "walking recovery lap that starts the second a 5-6 m/s rep ends: FIT lap times are whole "
     "seconds and the records 2-3 s apart, so ~1 s of edge is 5-7 m, 6-8 % of an 80-95-m lap"
@@ -73,12 +68,6 @@ KNOWN_EXCEPTIONS: dict[tuple[str, int, int, str], str] = {
         for lap in range(4)
         for metric in ("avg_speed", "avg_cadence")
     },
-    ("python-fitparse/activity-large-fenxi2-multisport.fit", 2, 0, "avg_cadence"): (
-        _FENIX2_MULTI.format(raw=114, ours=112)
-    ),
-    ("python-fitparse/activity-large-fenxi2-multisport.fit", 4, 0, "avg_cadence"): (
-        _FENIX2_MULTI.format(raw=149, ours=148)
-    ),
     ("python-fitparse/activity-small-fenix2-run.fit", 0, 3, "avg_ground_contact_time"): (
         "the lap ends in a walk: 109 moving records (mean cadence 114) carry no contact time; "
         "the device's 302 ms is matched if it counted those seconds at ~0.53 s, a walking "

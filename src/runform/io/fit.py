@@ -327,6 +327,30 @@ def _records_frame(records: list[dict[str, Any]], foot: bool, min_valid: int) ->
     return out[keep]
 
 
+def _undouble_step_laps(laps: pd.DataFrame, streams: pd.DataFrame, warn: list[str]) -> pd.DataFrame:
+    """Undo the stride-to-step doubling for laps that already recorded steps/min.
+
+    Some watches (a fenix 2 multisport file in the corpus) write running laps without
+    a ``sport`` field and with ``avg_cadence`` in steps/min. Doubling such a value
+    gives an average above every recorded sample, which is impossible; those laps
+    are halved back and a warning says so.
+    """
+    peak = float(np.nanmax(streams["cadence"].to_numpy(dtype=float, na_value=np.nan)))
+    if not np.isfinite(peak):
+        return laps
+    out = laps.copy()
+    fixed = 0
+    for col in ("avg_cadence", "max_cadence"):
+        vals = pd.to_numeric(out[col], errors="coerce")
+        bad = vals > 1.05 * peak
+        if col == "avg_cadence":
+            fixed = int(bad.sum())
+        out[col] = vals.where(~bad, vals / 2.0)
+    if fixed:
+        warn.append(f"{fixed} lap(s) recorded cadence in steps/min already; not doubled")
+    return out
+
+
 def _frame_of(rows: list[dict[str, Any]], columns: dict[str, tuple[str, str]]) -> pd.DataFrame:
     if not rows:
         return empty_frame(columns)
@@ -421,11 +445,15 @@ def read_fit(data: bytes, path: str) -> list[Activity]:
     )
     # Records dated well outside every session are garbage decoded from damaged bytes
     # (one in the corpus is dated 2085): leave them out rather than stretch the activity.
-    spans = [
-        (int(x["start_time"]), int(x["start_time"]) + float(x["total_elapsed_time"]))
-        for x in sessions
-        if isinstance(x.get("total_elapsed_time"), (int, float))
-    ]
+    spans = []
+    for x in sessions:
+        elapsed = x.get("total_elapsed_time")
+        if not isinstance(elapsed, (int, float)):
+            continue
+        begin, end = int(x["start_time"]), int(x["start_time"]) + float(elapsed)
+        if isinstance(x.get("timestamp"), int):  # the session's end as the device wrote it
+            begin, end = min(begin, x["timestamp"] - elapsed), max(end, x["timestamp"])
+        spans.append((begin, end))
     if spans:
         lo_ok = min(a for a, _ in spans) - OUTSIDE_SESSION_SLACK_S
         hi_ok = max(b for _, b in spans) + OUTSIDE_SESSION_SLACK_S
@@ -477,6 +505,8 @@ def read_fit(data: bytes, path: str) -> list[Activity]:
             if isinstance(lap.get("start_time"), int) and lo <= int(lap["start_time"]) < hi
         ]
         laps = _frame_of([_summary(lap, sport, min_valid) for lap in sess_laps], SUMMARY)
+        if foot and "cadence" in streams and not laps.empty:
+            laps = _undouble_step_laps(laps, streams, w)
         events = _frame_of(
             [
                 {
