@@ -703,6 +703,215 @@ def load_cmd(
     con.print(rep["note"], highlight=False)
 
 
+# -- form analytics ----------------------------------------------------------------------------
+def _pace(speed: float | None, um: float = 1000.0) -> str:
+    from runform.units import format_pace
+
+    return format_pace(speed, um)
+
+
+@app.command("analyze")
+def analyze_cmd(
+    activity_id: Annotated[int, typer.Argument(help="Activity id (see `runform activities`).")],
+    units: UnitsOpt = Units.km,
+    as_json: JsonOpt = False,
+) -> None:
+    """Form analysis of one run: cadence for its pace, durability, hills, reps, strides, dynamics."""
+    from rich.table import Table
+
+    from runform.services.form import analyze_activity
+    from runform.units import format_duration
+
+    with _open_store(read_only=True) as store:
+        rep = analyze_activity(store, state.athlete, activity_id)
+    if as_json:
+        _echo_json(rep)
+        return
+    um = _unit_m(units)
+    u = units.value
+    con = _console()
+    k = rep["classification"]
+    con.print(
+        f"[bold]#{rep['id']}[/] {k['type']}"
+        + (" with strides" if k.get("with_strides") else "")
+        + (" (a guess)" if k.get("is_guess") else "")
+        + f"  {(k.get('distance_m') or 0) / um:.2f} {u} in {format_duration(k.get('duration_s'))}",
+        highlight=False,
+    )
+    c = rep["cadence"]
+    line = f"Cadence {_fmt(c.get('avg_running_cadence_spm'))} spm while running"
+    if c.get("expected_spm") is not None:
+        line += (
+            f"; at this pace your usual is {c['expected_spm']:.0f} spm ({c['difference_spm']:+.1f})"
+        )
+    con.print(line, highlight=False)
+    if c.get("at_paces"):
+        t = Table(
+            title="your cadence at your training paces, and targets (+5/+7.5/+10 %, "
+            "Heiderscheit 2011)",
+            title_justify="left",
+        )
+        for col in ("pace", f"per {u}", "spm now", "step m", "targets spm"):
+            t.add_column(col, justify="right")
+        targets: dict[str, list[str]] = {}
+        for tg in c.get("targets", []):
+            targets[str(tg.get("label"))] = [
+                f"{x['cadence_spm']:.0f}" for x in tg.get("targets", [])
+            ]
+        for name, v in c["at_paces"].items():
+            t.add_row(
+                name,
+                _pace(v["speed_mps"], um),
+                f"{v['cadence_spm']:.0f}",
+                f"{v['step_length_m']:.2f}",
+                " / ".join(targets.get(name, [])),
+            )
+        con.print(t)
+    d = rep["durability"]
+    if d.get("status") == "ok":
+        onset = d.get("onset")
+        if onset:
+            con.print(
+                f"Durability: form changed from {onset['distance_m'] / um:.1f} {u} "
+                f"({format_duration(onset['time_s'])} in)",
+                highlight=False,
+            )
+        else:
+            con.print("Durability: no sustained change in form late in the run", highlight=False)
+        t = Table(title="early vs late, at matched speed and grade", title_justify="left")
+        for col in ("metric", "early", "late", "change %"):
+            t.add_column(col, justify="right")
+        for m in d.get("drift", []):
+            t.add_row(
+                m["metric"],
+                _fmt(m.get("early"), "{:.3g}"),
+                _fmt(m.get("late"), "{:.3g}"),
+                _fmt(m.get("change_pct"), "{:+.1f}"),
+            )
+        con.print(t)
+        dec = d.get("decoupling") or {}
+        if dec.get("decoupling_pct") is not None:
+            con.print(f"Pace:HR decoupling {dec['decoupling_pct']:+.1f} %", highlight=False)
+    else:
+        con.print(f"Durability: {d.get('status')}", highlight=False)
+    hills = rep["hills"]
+    if hills.get("climbs") or hills.get("repeats"):
+        con.print(
+            f"Hills: {len(hills['climbs'])} climbs, {len(hills['descents'])} descents, "
+            f"{len(hills['repeats'])} hill reps",
+            highlight=False,
+        )
+        t = Table(title="form by grade vs flat at the same effort", title_justify="left")
+        for col in ("grade", "min", "spm", "Δ spm", "step m", "Δ step m"):
+            t.add_column(col, justify="right")
+        for b in hills["by_grade"]["bands"]:
+            if not b.get("seconds"):
+                continue
+            t.add_row(
+                b["label"],
+                f"{b['seconds'] / 60:.0f}",
+                _fmt(b.get("avg_cadence_spm")),
+                _fmt(b.get("cadence_delta_spm"), "{:+.1f}"),
+                _fmt(b.get("avg_step_length_m"), "{:.2f}"),
+                _fmt(b.get("step_length_delta_m"), "{:+.2f}"),
+            )
+        con.print(t)
+        for flag in hills["by_grade"].get("flags", []):
+            con.print(f"[yellow]note[/] {flag}", highlight=False)
+    if rep["intervals"]:
+        t = Table(title=f"{len(rep['intervals'])} work reps", title_justify="left")
+        for col in ("#", "start", "time", u, f"pace /{u}", "spm"):
+            t.add_column(col, justify="right")
+        for i, r in enumerate(rep["intervals"], 1):
+            t.add_row(
+                str(i),
+                format_duration(r["start_s"]),
+                format_duration(r["duration_s"]),
+                f"{r['distance_m'] / um:.2f}",
+                _pace(r["avg_speed_mps"], um),
+                _fmt(r.get("avg_cadence_spm")),
+            )
+        con.print(t)
+    if rep["strides"]:
+        score = rep.get("stride_score") or {}
+        con.print(
+            f"Strides: {len(rep['strides'])} found (prescription {score.get('prescribed_count')}), "
+            f"score {_fmt(score.get('score'))}/100; peaks "
+            + ", ".join(_pace(s["peak_speed_mps"], um) for s in rep["strides"])
+            + f" /{u}",
+            highlight=False,
+        )
+    dyn = rep["dynamics"].get("metrics", {})
+    shown = [
+        f"{m}: {v['value']:.3g} ({v['band']})"
+        for m, v in dyn.items()
+        if v.get("value") is not None and v.get("band")
+    ]
+    if shown:
+        con.print("Running dynamics (Garmin's bands): " + "; ".join(shown), highlight=False)
+
+
+@app.command("form")
+def form_cmd(
+    weeks: Annotated[int | None, typer.Option(help="Only the last N weeks.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Form history: cadence at your easy pace, durability of long runs, technique work per week."""
+    from rich.table import Table
+
+    from runform.services.form import form_history
+
+    with _open_store(read_only=True) as store:
+        rep = form_history(store, state.athlete, weeks=weeks)
+    if as_json:
+        _echo_json(rep)
+        return
+    con = _console()
+    model = rep.get("cadence_model")
+    if model:
+        con.print(
+            f"Your cadence-speed line: {model['intercept_spm']:.1f} + "
+            f"{model['slope_spm_per_mps']:.2f} x speed [m/s] spm",
+            highlight=False,
+        )
+    trend = rep.get("cadence_trend") or {}
+    per = {p.get("start"): p for p in trend.get("periods", [])}
+    dur = {p.get("start"): p for p in (rep.get("durability_trend") or {}).get("periods", [])}
+    t = Table(
+        title=f"by week (cadence at {_pace(rep['reference_speed_mps'])}/km)", title_justify="left"
+    )
+    for col in (
+        "week",
+        "runs",
+        "spm at pace",
+        "long-run onset km",
+        "strides",
+        "hill reps",
+        "interval reps",
+    ):
+        t.add_column(col, justify="right")
+    starts = sorted(per)
+    for i, w in enumerate(rep["technique_per_week"]):
+        p = per.get(starts[i]) if i < len(starts) else None
+        dp = dur.get(starts[i]) if i < len(starts) else None
+        onset = dp.get("median_onset_distance_m") if dp else None
+        t.add_row(
+            w["week"],
+            str(w["runs"]),
+            _fmt(p.get("cadence_at_reference_spm") if p else None, "{:.1f}"),
+            _fmt(None if onset is None else onset / 1000, "{:.1f}"),
+            str(w["strides"]),
+            str(w["hill_reps"]),
+            str(w["interval_reps"]),
+        )
+    con.print(t)
+    if trend.get("change_spm") is not None:
+        con.print(
+            f"Cadence at that pace changed {trend['change_spm']:+.1f} spm over the period.",
+            highlight=False,
+        )
+
+
 # -- demo -------------------------------------------------------------------------------------
 @app.command("demo")
 def demo_cmd(
