@@ -703,6 +703,14 @@ def load_cmd(
     con.print(rep["note"], highlight=False)
 
 
+class GradeChoice(StrEnum):
+    minetti = "minetti"
+    strava = "strava"
+
+
+GradeModelOpt = GradeChoice | None
+
+
 # -- form analytics ----------------------------------------------------------------------------
 def _pace(speed: float | None, um: float = 1000.0) -> str:
     from runform.units import format_pace
@@ -713,6 +721,10 @@ def _pace(speed: float | None, um: float = 1000.0) -> str:
 @app.command("analyze")
 def analyze_cmd(
     activity_id: Annotated[int, typer.Argument(help="Activity id (see `runform activities`).")],
+    grade_model: Annotated[
+        GradeModelOpt,
+        typer.Option(help="Grade-adjusted pace: Minetti 2002 energy cost, or Strava-like factors."),
+    ] = None,
     units: UnitsOpt = Units.km,
     as_json: JsonOpt = False,
 ) -> None:
@@ -723,7 +735,12 @@ def analyze_cmd(
     from runform.units import format_duration
 
     with _open_store(read_only=True) as store:
-        rep = analyze_activity(store, state.athlete, activity_id)
+        rep = analyze_activity(
+            store,
+            state.athlete,
+            activity_id,
+            grade_model=(grade_model or GradeChoice.minetti).value,
+        )
     if as_json:
         _echo_json(rep)
         return

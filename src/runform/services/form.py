@@ -30,6 +30,7 @@ from runform.core.cadence import (
 from runform.core.classify import RunnerPaces, classify_run
 from runform.core.durability import durability, durability_trend
 from runform.core.dynamics import running_dynamics
+from runform.core.grade import GradeModel
 from runform.core.hills import analyze_hills, grade_stream
 from runform.core.intervals import detect_intervals
 from runform.core.signal import clean_streams
@@ -96,8 +97,14 @@ def _as_json(value: Any) -> Any:
     return value
 
 
-def analyze_activity(store: Store, athlete: str, activity_id: int) -> dict[str, Any]:
-    """Every form analysis of one activity (``runform analyze ID --json``)."""
+def analyze_activity(
+    store: Store, athlete: str, activity_id: int, grade_model: GradeModel = "minetti"
+) -> dict[str, Any]:
+    """Every form analysis of one activity (``runform analyze ID --json``).
+
+    ``grade_model`` selects the grade-adjusted pace: Minetti et al. 2002's energy cost
+    or the empirical (Strava-like) factor table (:mod:`runform.core.grade`).
+    """
     aid = store.athlete_id(athlete)
     act = store.load_activity(aid, activity_id)
     if act.streams.empty:
@@ -123,11 +130,18 @@ def analyze_activity(store: Store, athlete: str, activity_id: int) -> dict[str, 
             cad["targets"] = [t.as_dict() for t in cadence_targets(model, speeds)]
 
     dur = durability(clean, model=model)
-    hills = analyze_hills(act.streams, grade=grade)
-    intervals = detect_intervals(act.streams, act.laps, act.start_time)
-    strides = detect_strides(act.streams, five_k, grade=grade)
+    hills = analyze_hills(act.streams, model=grade_model, grade=grade)
+    intervals = detect_intervals(act.streams, act.laps, act.start_time, grade_model=grade_model)
+    strides = detect_strides(act.streams, five_k, model=grade_model, grade=grade)
     dynamics = running_dynamics(act.streams)
-    klass = classify_run(act.streams, act.laps, act.start_time, paces=paces, intervals=intervals)
+    klass = classify_run(
+        act.streams,
+        act.laps,
+        act.start_time,
+        paces=paces,
+        intervals=intervals,
+        grade_model=grade_model,
+    )
     iv = intervals.as_dict()
     out: dict[str, Any] = _as_json(
         {
