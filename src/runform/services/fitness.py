@@ -68,6 +68,16 @@ def _vdot(distance_m: float, time_s: float) -> float | None:
         return None
 
 
+def _distance_label(distance_m: float) -> str:
+    """``marathon``, ``half_marathon``, ``10k`` ... for a standard distance (within 2 %), else km."""
+    from runform.performance.races import STANDARD_DISTANCES_M
+
+    for name, d in STANDARD_DISTANCES_M.items():
+        if abs(distance_m - d) <= 0.02 * d:
+            return name
+    return f"{distance_m / 1000:.1f} km"
+
+
 def mark_race(
     store: Store, athlete: str, activity_id: int, distance_m: float | None = None
 ) -> dict[str, Any]:
@@ -88,7 +98,7 @@ def mark_race(
             raise UsageError(f"activity {activity_id} is shorter than {distance_m:.0f} m")
         dist, time_s = distance_m, efforts[0].time_s
     day = rec["start_time"].date()
-    label = rec["name"] or f"race {day}"
+    label = rec["name"] or _distance_label(float(dist))
     rid = store.add_race(aid, day, float(dist), float(time_s), label, activity_id)
     return {
         "race_id": rid,
