@@ -1,11 +1,13 @@
-"""A small FIT encoder: activity files with records, laps, session and developer fields.
+"""A small FIT encoder: activity files (records, laps, session, developer fields) and workouts.
 
 Written from the FIT protocol (Garmin FIT SDK, "Flexible and Interoperable Data
 Transfer (FIT) Protocol", rev. 2.x) and the FIT SDK profile (``Profile.xlsx``,
 SDK 21.x). It writes what runform needs to produce realistic running files:
 ``file_id``, ``device_info``, ``event``, ``record``, ``lap``, ``session``,
 ``activity`` and the developer-data messages ``developer_data_id`` and
-``field_description`` (protocol 2.0).
+``field_description`` (protocol 2.0), plus ``workout`` and ``workout_step`` for
+workout files (FIT SDK, "Workout file" description; used by
+:mod:`runform.plan.export_fit`).
 
 Values are given in the **FIT profile's units** (what a FIT decoder returns after
 applying scale and offset): running cadence in strides/min per leg plus
@@ -199,6 +201,19 @@ _ENUMS: dict[str, dict[str, int]] = {
         "local": 5,
     },
     "device_index": {"creator": 0},
+    # FIT SDK profile types ``wkt_step_duration`` and ``wkt_step_target`` (workout files).
+    "wkt_step_duration": {
+        "time": 0,
+        "distance": 1,
+        "hr_less_than": 2,
+        "hr_greater_than": 3,
+        "calories": 4,
+        "open": 5,
+        "repeat_until_steps_cmplt": 6,
+        "repeat_until_time": 7,
+        "repeat_until_distance": 8,
+    },
+    "wkt_step_target": {"speed": 0, "heart_rate": 1, "open": 2, "cadence": 3, "power": 4},
     "fit_base_type": {name: b.type_id for name, b in BASE_TYPES.items()},
 }
 """Enum names accepted for enum-typed fields (subset of the FIT SDK profile types)."""
@@ -234,14 +249,21 @@ class MessageDef:
     aliases: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     """Subfield names accepted as input: alias -> (field, enum kind of the subfield or
     None to keep the field's), e.g. ``avg_running_cadence`` -> ``avg_cadence``."""
+    subfields: dict[str, FieldDef] = field(default_factory=dict)
+    """Subfields with their own scale and units (FIT protocol, "Dynamic fields"): name ->
+    a :class:`FieldDef` sharing the main field's number and base type, e.g.
+    ``workout_step.duration_time`` (``duration_value`` in ms, given in s)."""
 
     def field(self, name: str) -> FieldDef:
         """The field called ``name`` (or a subfield alias); ``ValueError`` if unknown."""
+        sub = self.subfields.get(name)
+        if sub is not None:
+            return sub
         key, kind = self.aliases.get(name, (name, None))
         try:
             fdef = self.fields[key]
         except KeyError:
-            known = ", ".join(sorted([*self.fields, *self.aliases]))
+            known = ", ".join(sorted([*self.fields, *self.aliases, *self.subfields]))
             raise ValueError(
                 f"FIT message {self.name!r} has no field {name!r} in runform's writer; "
                 f"known fields: {known}"
@@ -257,9 +279,17 @@ def _msg(
     number: int,
     rows: Sequence[_Row],
     aliases: dict[str, tuple[str, str | None]] | None = None,
+    subfields: Sequence[_Row] = (),
 ) -> MessageDef:
     fields = {r[1]: FieldDef(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows}
-    return MessageDef(name, number, fields, aliases or {})
+    by_number = {f.number: f for f in fields.values()}
+    subs: dict[str, FieldDef] = {}
+    for r in subfields:
+        main = by_number[r[0]]
+        if main.base_type != r[2]:
+            raise AssertionError(f"{name}.{r[1]}: subfield base type differs from {main.name}")
+        subs[r[1]] = FieldDef(r[0], r[1], r[2], r[3], r[4], r[5], r[6])
+    return MessageDef(name, number, fields, aliases or {}, subs)
 
 
 _TS: _Row = (253, "timestamp", "uint32", 1, 0, "s", "date_time")
@@ -452,6 +482,44 @@ MESSAGES: dict[str, MessageDef] = {
                 (4, "event_type", "enum", 1, 0, "", "event_type"),
                 (5, "local_timestamp", "uint32", 1, 0, "", "local_date_time"),
                 (6, "event_group", "uint8", 1, 0, "", ""),
+            ],
+        ),
+        _msg(
+            "workout",
+            26,
+            [
+                _MI,
+                (4, "sport", "enum", 1, 0, "", "sport"),
+                (6, "num_valid_steps", "uint16", 1, 0, "", ""),
+                (8, "wkt_name", "string", 1, 0, "", ""),
+                (11, "sub_sport", "enum", 1, 0, "", "sub_sport"),
+            ],
+        ),
+        _msg(
+            "workout_step",
+            27,
+            [
+                _MI,
+                (0, "wkt_step_name", "string", 1, 0, "", ""),
+                (1, "duration_type", "enum", 1, 0, "", "wkt_step_duration"),
+                (2, "duration_value", "uint32", 1, 0, "", ""),
+                (3, "target_type", "enum", 1, 0, "", "wkt_step_target"),
+                (4, "target_value", "uint32", 1, 0, "", ""),
+                (5, "custom_target_value_low", "uint32", 1, 0, "", ""),
+                (6, "custom_target_value_high", "uint32", 1, 0, "", ""),
+                (7, "intensity", "enum", 1, 0, "", "intensity"),
+                (8, "notes", "string", 1, 0, "", ""),
+            ],
+            subfields=[
+                # Dynamic fields selected by duration_type / target_type (FIT SDK profile,
+                # workout_step; scales as in Profile.xlsx).
+                (2, "duration_time", "uint32", 1000, 0, "s", ""),
+                (2, "duration_distance", "uint32", 100, 0, "m", ""),
+                (2, "duration_step", "uint32", 1, 0, "", ""),
+                (4, "target_speed_zone", "uint32", 1, 0, "", ""),
+                (4, "repeat_steps", "uint32", 1, 0, "", ""),
+                (5, "custom_target_speed_low", "uint32", 1000, 0, "m/s", ""),
+                (6, "custom_target_speed_high", "uint32", 1000, 0, "m/s", ""),
             ],
         ),
         _msg(
