@@ -1,9 +1,12 @@
 """Read FIT activity files into canonical :class:`~runform.schema.Activity` objects.
 
-Decoding is done by ``fitdecode`` (MIT; chosen by measurement, see
-``docs/decisions/fit-decoder.md``) with a data processor that leaves values raw
-(timestamps as FIT-epoch integers) so conversion happens once, vectorised,
-here at the parser boundary:
+Decoding is done by :mod:`runform.io.fitfast`, a bulk numpy decoder that returns
+every ``record`` field as a column and the summary messages as dicts, with the
+values fitdecode (MIT; the decoder chosen first, see ``docs/decisions/fit-decoder.md``)
+gives with a processor that leaves them raw: timestamps as FIT-epoch integers,
+values profile-scaled, enums as names. ``tests/corpus/test_fitfast_differential.py``
+checks that field for field on the whole corpus. Conversion happens once,
+vectorised, here at the parser boundary:
 
 * positions: semicircles -> degrees (x 180 / 2^31);
 * running/walking cadence: strides/min of one leg -> steps/min,
@@ -22,17 +25,16 @@ activity, file_id, device_info, field_description).
 
 from __future__ import annotations
 
-import io
 import struct
-import warnings as pywarnings
 from typing import Any
 
-import fitdecode
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from runform.errors import InputFileError, UnsupportedFileError
 from runform.io.common import FOOT_SPORTS, finalize_streams, normalize_sport, sha256_hex
+from runform.io.fitfast import decode
 from runform.schema import EVENTS, SUMMARY, Activity, Device, Source, empty_frame
 from runform.units import SEMICIRCLE_TO_DEG
 
@@ -100,10 +102,6 @@ _SUMMARY_FIELDS: list[tuple[tuple[str, ...], str, float]] = [
 ]
 
 
-class _RawProcessor(fitdecode.DataProcessorBase):  # type: ignore[misc]
-    """Leave every value as profile-scaled numbers; timestamps stay FIT-epoch ints."""
-
-
 OUTSIDE_SESSION_SLACK_S = 60
 """Seconds [s] a record may lie before the first or after the last session and still count."""
 
@@ -126,18 +124,6 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, float) and not np.isfinite(value):
         return None
     return value
-
-
-def _fields(frame: fitdecode.FitDataMessage) -> dict[str, Any]:
-    """All fields of a data message as name -> value (first non-None value wins)."""
-    out: dict[str, Any] = {}
-    for f in frame.fields:
-        name = f.name
-        if f.value is None and name in out:
-            continue
-        if name not in out or out[name] is None:
-            out[name] = f.value
-    return out
 
 
 def _cadence(raw: dict[str, Any], names: tuple[str, ...], frac: str, foot: bool) -> float | None:
@@ -185,12 +171,19 @@ def _summary(raw: dict[str, Any], sport: str, min_valid: int) -> dict[str, Any]:
 
 
 class _Collected:
-    """Messages gathered from one pass over the file."""
+    """Messages gathered from one pass over the file.
+
+    ``records`` holds one numpy column per FIT ``record`` field (fitdecode's names,
+    profile units; ``timestamp`` int64 FIT-epoch seconds with -1 when missing, other
+    numeric fields float64 with NaN, numeric developer fields as ``dev_<name>``); the
+    other messages are dicts of field name -> value (first non-None value wins).
+    """
 
     def __init__(self) -> None:
         self.file_ids: list[dict[str, Any]] = []
         self.devices: list[dict[str, Any]] = []
-        self.records: list[dict[str, Any]] = []
+        self.records: dict[str, npt.NDArray[Any]] = {"timestamp": np.zeros(0, dtype=np.int64)}
+        self.n_records = 0
         self.laps: list[dict[str, Any]] = []
         self.sessions: list[dict[str, Any]] = []
         self.events: list[dict[str, Any]] = []
@@ -205,56 +198,8 @@ class _Collected:
 
 def _collect(data: bytes) -> _Collected:
     c = _Collected()
-    reader = fitdecode.FitReader(
-        io.BytesIO(data),
-        processor=_RawProcessor(),
-        check_crc=fitdecode.CrcCheck.READONLY,
-        error_handling=fitdecode.ErrorHandling.IGNORE,
-    )
     try:
-        with pywarnings.catch_warnings():
-            pywarnings.simplefilter("ignore")
-            for frame in reader:
-                if isinstance(frame, fitdecode.FitHeader):
-                    c.headers += 1
-                    if frame.crc_matched is False:
-                        c.crc_bad = True
-                    continue
-                if isinstance(frame, fitdecode.FitCRC):
-                    if frame.matched is False:
-                        c.crc_bad = True
-                    continue
-                if not isinstance(frame, fitdecode.FitDataMessage):
-                    continue
-                name = frame.name
-                if name == "record":
-                    rec: dict[str, Any] = {}
-                    for f in frame.fields:
-                        if f.field_def is not None and f.field_def.is_dev:
-                            dev_name = f"dev_{f.name}"
-                            if f.value is not None and isinstance(f.value, (int, float)):
-                                rec[dev_name] = f.value
-                            if dev_name not in c.dev_units:
-                                c.dev_units[dev_name] = str(f.units or "")
-                        elif f.value is not None and (f.name not in rec or rec[f.name] is None):
-                            rec[f.name] = f.value
-                    c.records.append(rec)
-                elif name == "lap":
-                    c.laps.append(_fields(frame))
-                elif name == "session":
-                    c.sessions.append(_fields(frame))
-                elif name == "event":
-                    c.events.append(_fields(frame))
-                elif name == "file_id":
-                    c.file_ids.append(_fields(frame))
-                elif name == "device_info":
-                    c.devices.append(_fields(frame))
-                elif name == "activity":
-                    c.activity = _fields(frame)
-                elif name == "sport":
-                    c.sports.append(_fields(frame))
-    except fitdecode.FitError as exc:
-        c.error = str(exc)
+        res = decode(data)
     except (
         ValueError,
         KeyError,
@@ -263,9 +208,25 @@ def _collect(data: bytes) -> _Collected:
         AttributeError,
         OverflowError,
         UnicodeDecodeError,
+        MemoryError,
         struct.error,
-    ) as exc:  # decoder bugs on corrupt bytes
+    ) as exc:  # fitfast reports damage in its result and does not raise; a last guard
         c.error = f"{type(exc).__name__}: {exc}"
+        return c
+    c.records = res.records
+    c.n_records = res.n_records
+    c.file_ids = res.file_ids
+    c.devices = res.devices
+    c.laps = res.laps
+    c.sessions = res.sessions
+    c.events = res.events
+    c.activity = res.activities[-1] if res.activities else None
+    c.sports = res.sports
+    c.dev_units = res.dev_units
+    c.headers = res.headers
+    c.crc_bad = res.crc_bad
+    c.error = res.error
+    c.error_offset = res.error_offset
     return c
 
 
@@ -288,29 +249,49 @@ def _device(c: _Collected) -> Device:
     )
 
 
-def _records_frame(records: list[dict[str, Any]], foot: bool, min_valid: int) -> pd.DataFrame:
-    """Turn record dicts into canonical SI columns."""
-    if not records:
+def _records_frame(
+    records: dict[str, npt.NDArray[Any]],
+    mask: npt.NDArray[np.bool_],
+    foot: bool,
+    min_valid: int,
+) -> pd.DataFrame:
+    """Turn the record columns (rows where ``mask``) into canonical SI columns."""
+    n = int(mask.sum())
+    if n == 0:
         return pd.DataFrame({"timestamp": pd.Series(dtype="datetime64[ns, UTC]")})
-    raw = pd.DataFrame.from_records(records)
+    every = bool(mask.all())
 
-    def col(*names: str) -> pd.Series:
-        for n in names:
-            if n in raw:
-                s = pd.to_numeric(raw[n], errors="coerce")
-                if s.notna().any():
-                    return s.astype("float64")
-        return pd.Series(np.nan, index=raw.index, dtype="float64")
+    def take(name: str) -> npt.NDArray[Any]:
+        col = records[name]
+        return col if every else col[mask]
 
-    out = pd.DataFrame(index=raw.index)
-    ts = col("timestamp")
-    ts = ts.where(ts >= min_valid)
+    def col(*names: str) -> npt.NDArray[np.float64]:
+        for name in names:
+            if name in records:
+                values = take(name)
+                if values.dtype == object:  # enum names, arrays: not numbers
+                    values = np.array(
+                        [
+                            float(v)
+                            if isinstance(v, (int, float)) and not isinstance(v, bool)
+                            else np.nan
+                            for v in values.tolist()
+                        ],
+                        dtype=np.float64,
+                    )
+                values = values.astype(np.float64, copy=False)
+                if not np.isnan(values).all():
+                    return values
+        return np.full(n, np.nan)
+
+    out: dict[str, Any] = {}
+    ts = take("timestamp").astype(np.float64)
+    ts[ts < min_valid] = np.nan
     out["timestamp"] = pd.to_datetime(ts + FIT_EPOCH_UNIX_S, unit="s", utc=True)
     out["distance"] = col("distance")
     out["speed"] = col("enhanced_speed", "speed")
-    cad = col("cadence")
-    frac = col("fractional_cadence").fillna(0.0)
-    out["cadence"] = (cad + frac) * (2.0 if foot else 1.0)
+    frac = col("fractional_cadence")
+    out["cadence"] = (col("cadence") + np.where(np.isnan(frac), 0.0, frac)) * (2.0 if foot else 1.0)
     out["heart_rate"] = col("heart_rate")
     out["altitude"] = col("enhanced_altitude", "altitude")
     out["latitude"] = col("position_lat") * SEMICIRCLE_TO_DEG
@@ -319,12 +300,12 @@ def _records_frame(records: list[dict[str, Any]], foot: bool, min_valid: int) ->
         if canon in ("distance", "heart_rate"):
             continue
         out[canon] = col(fit_name) * factor
-    for name in raw.columns:
+    for name in records:
         if name.startswith("dev_"):
-            out[name] = pd.to_numeric(raw[name], errors="coerce").astype("float64")
+            out[name] = col(name)
     # Drop canonical columns the device never recorded (all NaN) to keep frames lean.
-    keep = [c for c in out.columns if c == "timestamp" or out[c].notna().any()]
-    return out[keep]
+    keep = {k: v for k, v in out.items() if k == "timestamp" or not np.isnan(np.asarray(v)).all()}
+    return pd.DataFrame(keep)
 
 
 def _undouble_step_laps(laps: pd.DataFrame, streams: pd.DataFrame, warn: list[str]) -> pd.DataFrame:
@@ -408,7 +389,7 @@ def read_fit(data: bytes, path: str) -> list[Activity]:
     ftype = c.file_ids[0].get("type") if c.file_ids else None
     if isinstance(ftype, str) and ftype in _NOT_ACTIVITY_TYPES:
         raise UnsupportedFileError(path, f"a FIT {ftype} file, not a recorded activity")
-    if not c.records:
+    if c.n_records == 0:
         if c.error is not None and not c.sessions:
             if truncated:
                 raise InputFileError(path, f"truncated FIT file ({cut}), no samples before the cut")
@@ -425,13 +406,10 @@ def read_fit(data: bytes, path: str) -> list[Activity]:
         if isinstance(lt, int) and isinstance(t, int) and abs(lt - t) <= 15 * 3600:
             utc_offset = int(round((lt - t) / 900.0) * 900)  # offsets come in 15-min steps
 
-    rec_ts = np.array(
-        [r.get("timestamp") if isinstance(r.get("timestamp"), int) else -1 for r in c.records],
-        dtype=np.int64,
-    )
+    rec_ts = c.records["timestamp"].copy()
     if not np.any(rec_ts >= 0):
         raise InputFileError(
-            path, f"its {len(c.records)} samples carry no timestamps; cannot place them in time"
+            path, f"its {c.n_records} samples carry no timestamps; cannot place them in time"
         )
     min_valid = SYSTEM_TIME_LIMIT
     if not np.any(rec_ts >= SYSTEM_TIME_LIMIT):
@@ -494,9 +472,8 @@ def read_fit(data: bytes, path: str) -> list[Activity]:
             mask = (rec_ts >= lo) & (rec_ts < hi)
             if i == 0:
                 mask |= (rec_ts >= 0) & (rec_ts < lo)
-        recs = [r for r, m in zip(c.records, mask, strict=True) if m]
         foot = sport in STRIDE_SPORTS
-        raw_streams = _records_frame(recs, foot, min_valid)
+        raw_streams = _records_frame(c.records, mask, foot, min_valid)
         start = _ts(sess.get("start_time"), min_valid)
         streams, w = finalize_streams(raw_streams, start, sport)
         sess_laps = [
