@@ -47,6 +47,24 @@ main()
 """
 
 
+_CTRL_C_INSIDE_TRANSACTION = """
+import os, signal, sys
+from runform.store import db
+calls = 0
+original = db.Store._insert_events
+def insert_then_interrupt(self, *args):
+    global calls
+    original(self, *args)
+    calls += 1
+    if calls == int(os.environ["INTERRUPT_AT"]):
+        os.kill(os.getpid(), signal.SIGINT)  # what Ctrl-C sends, mid-file
+db.Store._insert_events = insert_then_interrupt
+from runform.cli.main import main
+sys.argv[0] = "runform"
+main()
+"""
+
+
 def runform_cmd() -> list[str]:
     script = Path(sys.executable).with_name("runform")
     if script.exists():
@@ -196,21 +214,26 @@ def test_kill_inside_a_transaction_then_resume(
 
 
 def test_ctrl_c_keeps_what_was_committed(block: BlockTruth, tmp_path: Path) -> None:
+    """SIGINT while file 6 is being written: files 1-5 stay, file 6 leaves no trace."""
     db = tmp_path / "store.duckdb"
-    proc = subprocess.Popen(
-        [*runform_cmd(), "--db", str(db), "import", str(block.out_dir)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _CTRL_C_INSIDE_TRANSACTION,
+            "--db",
+            str(db),
+            "import",
+            str(block.out_dir),
+        ],
+        capture_output=True,
         text=True,
-        env=clean_env(),
+        timeout=300,
+        env=clean_env(INTERRUPT_AT="6"),
+        check=False,
     )
-    try:
-        proc.wait(timeout=FIRST_KILL_DELAY_S)
-    except subprocess.TimeoutExpired:
-        proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
-    assert "Traceback" not in out + err
-    if len(committed_sources(db)) == len(block.fit_files):  # the store checks run here
-        pytest.skip("the import finished before Ctrl-C")
-    assert proc.returncode == 130, (proc.returncode, err)
-    assert "interrupted" in err
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert proc.returncode == 130, (proc.returncode, proc.stderr)
+    assert "interrupted" in proc.stderr
+    fits = sorted(str(p) for p in block.fit_files)
+    assert committed_sources(db) == fits[:5]
