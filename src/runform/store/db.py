@@ -344,12 +344,7 @@ class Store:
                 frame[c] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
             else:
                 frame[c] = np.nan
-        self.con.register("_samples_in", frame)
-        try:
-            cols = ", ".join(["activity_id", "idx", *SAMPLE_COLUMNS])
-            self.con.execute(f"INSERT INTO samples ({cols}) SELECT {cols} FROM _samples_in")
-        finally:
-            self.con.unregister("_samples_in")
+        self._insert_frame("samples", frame)
         dev_cols = [c for c in streams.columns if c.startswith("dev_")]
         if dev_cols:
             long = (
@@ -366,45 +361,66 @@ class Store:
                     "value": long["value"].astype("float64").to_numpy(),
                 }
             )
-            self.con.register("_dev_in", long)
-            try:
-                self.con.execute(
-                    "INSERT INTO dev_samples SELECT activity_id, idx, name, value FROM _dev_in"
-                )
-            finally:
-                self.con.unregister("_dev_in")
+            self._insert_frame("dev_samples", long)
+
+    def _insert_frame(self, table: str, frame: pd.DataFrame) -> None:
+        """Insert a whole frame in one statement (columns named as in the table)."""
+        if frame.empty:
+            return
+        self.con.register("_rows_in", frame)
+        try:
+            cols = ", ".join(f'"{c}"' for c in frame.columns)
+            self.con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _rows_in")
+        finally:
+            self.con.unregister("_rows_in")
 
     def _insert_laps(self, aid: int, laps: pd.DataFrame) -> None:
-        for i, lap in enumerate(laps.to_dict("records")):
-            values = [_clean(lap.get(c)) for c in LAP_COLUMNS]
-            values = [None if isinstance(v, float) and not math.isfinite(v) else v for v in values]
-            for k, c in enumerate(LAP_COLUMNS):
-                if c in ("start_time", "end_time") and values[k] is not None:
-                    values[k] = pd.Timestamp(values[k]).floor("us").to_pydatetime()
-                elif c in ("intensity", "trigger", "sport") and values[k] is not None:
-                    values[k] = str(values[k])
-            placeholders = ", ".join("?" * (len(LAP_COLUMNS) + 3))
-            self.con.execute(
-                f"INSERT INTO laps (activity_id, lap_index, {', '.join(LAP_COLUMNS)}, raw) "
-                f"VALUES ({placeholders})",
-                [aid, i, *values, json.dumps(_clean(lap.get("raw") or {}))],
-            )
+        n = len(laps)
+        if n == 0:
+            return
+        frame = pd.DataFrame(
+            {"activity_id": np.full(n, aid, dtype=np.int64), "lap_index": np.arange(n)}
+        )
+        for c in LAP_COLUMNS:
+            col = laps[c] if c in laps else pd.Series([None] * n)
+            if c in ("start_time", "end_time"):
+                frame[c] = pd.to_datetime(col.to_numpy(), utc=True).floor("us")
+            elif c in ("intensity", "trigger", "sport"):
+                frame[c] = [
+                    None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+                    for v in col
+                ]
+            else:
+                frame[c] = pd.to_numeric(col.to_numpy(), errors="coerce").astype("float64")
+        raw = laps["raw"] if "raw" in laps else pd.Series([{}] * n)
+        frame["raw"] = [json.dumps(_clean(r or {})) for r in raw]
+        self._insert_frame("laps", frame)
 
     def _insert_events(self, aid: int, events: pd.DataFrame) -> None:
-        for ev in events.to_dict("records"):
-            ts = ev.get("timestamp")
-            self.con.execute(
-                "INSERT INTO events VALUES (?, ?, ?, ?, ?)",
-                [
-                    aid,
-                    None
-                    if ts is None or pd.isna(ts)
-                    else pd.Timestamp(ts).floor("us").to_pydatetime(),
-                    None if ev.get("event") is None else str(ev.get("event")),
-                    None if ev.get("event_type") is None else str(ev.get("event_type")),
-                    json.dumps(_clean(ev.get("data"))),
+        n = len(events)
+        if n == 0:
+            return
+
+        def text(name: str) -> list[str | None]:
+            col = events[name] if name in events else pd.Series([None] * n)
+            return [
+                None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+                for v in col
+            ]
+
+        frame = pd.DataFrame(
+            {
+                "activity_id": np.full(n, aid, dtype=np.int64),
+                "timestamp": pd.to_datetime(events["timestamp"].to_numpy(), utc=True).floor("us"),
+                "event": text("event"),
+                "event_type": text("event_type"),
+                "data": [
+                    json.dumps(_clean(v))
+                    for v in (events["data"] if "data" in events else [None] * n)
                 ],
-            )
+            }
+        )
+        self._insert_frame("events", frame)
 
     # -- reading --------------------------------------------------------------------------
     def list_activities(
