@@ -9,15 +9,13 @@ plan's Daniels paces (``block.truth.json``), passed in as a runner's profile wou
 from __future__ import annotations
 
 import json
-import pickle
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
-import runform
 from runform.core.classify import (
     LONG_RUN_S,
     RunnerPaces,
@@ -26,38 +24,21 @@ from runform.core.classify import (
 )
 from runform.core.intervals import detect_intervals
 from runform.errors import UsageError
-from runform.synth.athlete import generate_block
+
+if TYPE_CHECKING:  # pytest owns the conftest module; import it for annotations only
+    from conftest import SyntheticBlock
 
 TYPES = ("easy", "long", "tempo", "intervals", "hills", "race")
 
 
-def load_block(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Any, dict[str, Any]]]:
-    """The 4-week synthetic block, generated and read once per test session (pickled in
-    the session's base temp folder; see tests/core/test_laps.py)."""
-    base = tmp_path_factory.getbasetemp() / "synthetic_block_w4"
-    cache = base / "activities.pkl"
-    if cache.is_file():
-        loaded: list[tuple[Any, dict[str, Any]]] = pickle.loads(cache.read_bytes())
-        return loaded
-    truth = generate_block(base / "files", weeks=4)
-    runs = [
-        (runform.read(f), json.loads(t.read_text()))
-        for f, t in zip(truth.fit_files, truth.truth_files, strict=True)
-    ]
-    cache.write_bytes(pickle.dumps(runs))
-    return runs
+@pytest.fixture(scope="module")
+def block(synthetic_block: SyntheticBlock) -> list[tuple[Any, dict[str, Any]]]:
+    return list(synthetic_block.runs)
 
 
 @pytest.fixture(scope="module")
-def block(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Any, dict[str, Any]]]:
-    return load_block(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def paces(tmp_path_factory: pytest.TempPathFactory) -> RunnerPaces:
-    load_block(tmp_path_factory)
-    summary = tmp_path_factory.getbasetemp() / "synthetic_block_w4" / "files" / "block.truth.json"
-    p = json.loads(summary.read_text())["paces_mps"]
+def paces(synthetic_block: SyntheticBlock) -> RunnerPaces:
+    p = synthetic_block.summary["paces_mps"]
     return RunnerPaces(p["easy"], p["marathon"], p["threshold"], p["interval"])
 
 

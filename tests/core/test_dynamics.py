@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import json
 import math
-import pickle
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
-import runform
 from runform.core.dynamics import (
     ASYMMETRY_GROWTH_PP,
     BAND_PERCENTILES,
@@ -28,7 +26,9 @@ from runform.core.dynamics import (
     running_dynamics,
 )
 from runform.errors import UsageError
-from runform.synth.athlete import generate_block
+
+if TYPE_CHECKING:  # pytest owns the conftest module; import it for annotations only
+    from conftest import SyntheticBlock
 
 # vectors.md, "Running dynamics norms": every published boundary, in the table's units,
 # with the band on each side. Converted to runform's SI units where the stream is SI.
@@ -147,26 +147,9 @@ def test_gct_asymmetry_is_the_distance_from_50_and_keeps_the_kind() -> None:
 # ------------------------------------------------------------------ synthetic runs
 
 
-def load_block(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Any, dict[str, Any]]]:
-    """The 4-week synthetic block, generated and read once per test session (pickled in
-    the session's base temp folder; see tests/core/test_laps.py)."""
-    base = tmp_path_factory.getbasetemp() / "synthetic_block_w4"
-    cache = base / "activities.pkl"
-    if cache.is_file():
-        loaded: list[tuple[Any, dict[str, Any]]] = pickle.loads(cache.read_bytes())
-        return loaded
-    truth = generate_block(base / "files", weeks=4)
-    runs = [
-        (runform.read(f), json.loads(t.read_text()))
-        for f, t in zip(truth.fit_files, truth.truth_files, strict=True)
-    ]
-    cache.write_bytes(pickle.dumps(runs))
-    return runs
-
-
 @pytest.fixture(scope="module")
-def long_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, dict[str, Any]]:
-    return next((a, t) for a, t in load_block(tmp_path_factory) if t["type"] == "long")
+def long_run(synthetic_block: SyntheticBlock) -> tuple[Any, dict[str, Any]]:
+    return next((a, t) for a, t in synthetic_block.runs if t["type"] == "long")
 
 
 def test_synthetic_dynamics_fall_in_the_planted_bands(

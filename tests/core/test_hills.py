@@ -12,16 +12,13 @@ from __future__ import annotations
 
 import json
 import math
-import pickle
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
-import runform
 from runform.core.hills import (
     GRADE_BANDS,
     analyze_hills,
@@ -32,35 +29,15 @@ from runform.core.hills import (
     grade_stream,
 )
 from runform.errors import UsageError
-from runform.synth.athlete import generate_block
 
-Runs = dict[str, tuple[pd.DataFrame, dict[str, Any]]]
-
-
-def _load_block(factory: pytest.TempPathFactory) -> tuple[Runs, dict[str, Any]]:
-    """A 4-week synthetic block, read once per session (cached beside pytest's temp dir,
-    shared with test_strides.py). The 3-hour race is left out: only easy, long,
-    tempo, interval and hill sessions are needed."""
-    root = factory.getbasetemp() / "runform-block-w4"
-    cache = root / "streams.pkl"
-    if cache.exists():
-        cached: tuple[Runs, dict[str, Any]] = pickle.loads(cache.read_bytes())
-        return cached
-    block = generate_block(root / "files", weeks=4)
-    runs: Runs = {}
-    for fit, truth_file in zip(block.fit_files, block.truth_files, strict=True):
-        truth = json.loads(Path(truth_file).read_text())
-        if truth["type"] != "race":
-            runs[fit.stem] = (runform.read(fit).streams, truth)
-    tmp = cache.with_suffix(".tmp")
-    tmp.write_bytes(pickle.dumps((runs, block.summary)))
-    tmp.replace(cache)
-    return runs, block.summary
+if TYPE_CHECKING:  # pytest owns the conftest module; import it for annotations only
+    from conftest import Streams as Runs
+    from conftest import SyntheticBlock
 
 
 @pytest.fixture(scope="module")
-def block(tmp_path_factory: pytest.TempPathFactory) -> Runs:
-    return _load_block(tmp_path_factory)[0]
+def block(synthetic_block: SyntheticBlock) -> Runs:
+    return synthetic_block.streams_without_race()
 
 
 # --------------------------------------------------------------------------- simulated courses

@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import json
 import math
-import pickle
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
-import runform
 from runform.core.intervals import (
     LAP_START_TOLERANCE_S,
     MIN_REP_M,
@@ -31,32 +29,17 @@ from runform.core.intervals import (
     form_consistency,
     structured_work_laps,
 )
-from runform.synth.athlete import generate_block
+
+if TYPE_CHECKING:  # pytest owns the conftest module; import it for annotations only
+    from conftest import SyntheticBlock
 
 START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 TOL_S = LAP_START_TOLERANCE_S  # issue 4: start within 10 s
 
 
-def load_block(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Any, dict[str, Any]]]:
-    """The 4-week synthetic block, generated and read once per test session (pickled in
-    the session's base temp folder; see tests/core/test_laps.py)."""
-    base = tmp_path_factory.getbasetemp() / "synthetic_block_w4"
-    cache = base / "activities.pkl"
-    if cache.is_file():
-        loaded: list[tuple[Any, dict[str, Any]]] = pickle.loads(cache.read_bytes())
-        return loaded
-    truth = generate_block(base / "files", weeks=4)
-    runs = [
-        (runform.read(f), json.loads(t.read_text()))
-        for f, t in zip(truth.fit_files, truth.truth_files, strict=True)
-    ]
-    cache.write_bytes(pickle.dumps(runs))
-    return runs
-
-
 @pytest.fixture(scope="module")
-def block(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Any, dict[str, Any]]]:
-    return load_block(tmp_path_factory)
+def block(synthetic_block: SyntheticBlock) -> list[tuple[Any, dict[str, Any]]]:
+    return list(synthetic_block.runs)
 
 
 def _of(block: list[tuple[Any, dict[str, Any]]], *kinds: str) -> list[tuple[Any, dict[str, Any]]]:

@@ -8,16 +8,13 @@ it computes the way a watch does, from its own 1-Hz samples
 
 from __future__ import annotations
 
-import json
-import pickle
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
-import runform
 from runform.core.agreement import (
     TIME_WEIGHTED_NONZERO,
     TIMER_WEIGHTED_INCLUDING_ZEROS,
@@ -32,7 +29,9 @@ from runform.core.laps import (
     window_averages,
 )
 from runform.errors import UsageError
-from runform.synth.athlete import generate_block
+
+if TYPE_CHECKING:  # pytest owns the conftest module; import it for annotations only
+    from conftest import SyntheticBlock
 
 START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
@@ -181,29 +180,9 @@ def test_compare_marks_agree_disagree_and_unchecked() -> None:
 # ------------------------------------------------------------------ synthetic device laps
 
 
-def load_block(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Any, dict[str, Any]]]:
-    """The 4-week synthetic block, generated and read once per test session.
-
-    The activities are pickled in the session's base temp folder, so the test
-    modules that need the block (laps, intervals, classify) pay the FIT decoding once.
-    """
-    base = tmp_path_factory.getbasetemp() / "synthetic_block_w4"
-    cache = base / "activities.pkl"
-    if cache.is_file():
-        loaded: list[tuple[Any, dict[str, Any]]] = pickle.loads(cache.read_bytes())
-        return loaded
-    truth = generate_block(base / "files", weeks=4)
-    runs = [
-        (runform.read(f), json.loads(t.read_text()))
-        for f, t in zip(truth.fit_files, truth.truth_files, strict=True)
-    ]
-    cache.write_bytes(pickle.dumps(runs))
-    return runs
-
-
 @pytest.fixture(scope="module")
-def block(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Any, dict[str, Any]]]:
-    return load_block(tmp_path_factory)
+def block(synthetic_block: SyntheticBlock) -> list[tuple[Any, dict[str, Any]]]:
+    return list(synthetic_block.runs)
 
 
 def test_every_synthetic_lap_agrees_with_the_generator_laps(

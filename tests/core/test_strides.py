@@ -10,17 +10,14 @@ tempo, intervals at I pace, hill repeats) must give none.
 from __future__ import annotations
 
 import json
-import pickle
 import statistics
 import time
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
-import runform
 from runform.core.hills import analyze_hills, grade_stream
 from runform.core.strides import (
     DEFAULT_PRESCRIPTION,
@@ -31,45 +28,20 @@ from runform.core.strides import (
     score_strides,
 )
 from runform.errors import UsageError
-from runform.synth.athlete import generate_block
 
-Runs = dict[str, tuple[pd.DataFrame, dict[str, Any]]]
-
-
-def _load_block(factory: pytest.TempPathFactory) -> tuple[Runs, dict[str, Any]]:
-    """A 4-week synthetic block, read once per session (cached beside pytest's temp dir,
-    shared with test_hills.py). The 3-hour race is left out: only easy, long,
-    tempo, interval and hill sessions are needed."""
-    root = factory.getbasetemp() / "runform-block-w4"
-    cache = root / "streams.pkl"
-    if cache.exists():
-        cached: tuple[Runs, dict[str, Any]] = pickle.loads(cache.read_bytes())
-        return cached
-    block = generate_block(root / "files", weeks=4)
-    runs: Runs = {}
-    for fit, truth_file in zip(block.fit_files, block.truth_files, strict=True):
-        truth = json.loads(Path(truth_file).read_text())
-        if truth["type"] != "race":
-            runs[fit.stem] = (runform.read(fit).streams, truth)
-    tmp = cache.with_suffix(".tmp")
-    tmp.write_bytes(pickle.dumps((runs, block.summary)))
-    tmp.replace(cache)
-    return runs, block.summary
+if TYPE_CHECKING:  # pytest owns the conftest module; import it for annotations only
+    from conftest import Streams as Runs
+    from conftest import SyntheticBlock
 
 
 @pytest.fixture(scope="module")
-def loaded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Runs, dict[str, Any]]:
-    return _load_block(tmp_path_factory)
+def block(synthetic_block: SyntheticBlock) -> Runs:
+    return synthetic_block.streams_without_race()
 
 
 @pytest.fixture(scope="module")
-def block(loaded: tuple[Runs, dict[str, Any]]) -> Runs:
-    return loaded[0]
-
-
-@pytest.fixture(scope="module")
-def five_k(loaded: tuple[Runs, dict[str, Any]]) -> float:
-    return float(loaded[1]["paces_mps"]["five_k"])
+def five_k(synthetic_block: SyntheticBlock) -> float:
+    return float(synthetic_block.summary["paces_mps"]["five_k"])
 
 
 FIVE_K_OPTIONS = ("default", "known")

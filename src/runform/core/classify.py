@@ -62,6 +62,7 @@ from runform.core.intervals import (
     detect_intervals,
     gas_grid,
 )
+from runform.core.jsonsafe import nan_to_none
 from runform.errors import UsageError
 
 __all__ = [
@@ -261,10 +262,7 @@ class Classification:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready dict (NaN becomes None)."""
-        return {
-            k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-            for k, v in self.__dict__.items()
-        }
+        return nan_to_none(self.__dict__)
 
 
 def _strides_from_grid(grid: Grid, bouts: list[Bout], paces: RunnerPaces | None) -> list[Stride]:

@@ -47,6 +47,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from runform.core.jsonsafe import nan_to_none
 from runform.core.summary import PAUSE_GAP_S
 from runform.errors import UsageError
 
@@ -337,10 +338,7 @@ class MetricSummary:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready dict (NaN becomes None)."""
-        return {
-            k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-            for k, v in self.__dict__.items()
-        }
+        return nan_to_none(self.__dict__)
 
 
 @dataclass(frozen=True)

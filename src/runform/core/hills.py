@@ -57,6 +57,7 @@ from runform.core.grade import (
     grade_adjusted_speed,
     grade_from_altitude,
 )
+from runform.core.jsonsafe import json_safe
 from runform.core.summary import MOVING_SPEED_MPS, PAUSE_GAP_S
 from runform.errors import UsageError
 
@@ -233,19 +234,6 @@ REP_MAX_DURATION_S = 600.0
 # --------------------------------------------------------------------------- results
 
 
-def _clean(value: Any) -> Any:
-    """JSON-ready copy: NaN/inf floats -> None, numpy scalars -> Python, tuples -> lists."""
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 @dataclass(frozen=True)
 class Hill:
     """One climb or descent.
@@ -285,7 +273,7 @@ class Hill:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary (NaN -> None)."""
-        return dict(_clean(asdict(self)))
+        return dict(json_safe(asdict(self)))
 
 
 @dataclass(frozen=True)
@@ -337,7 +325,7 @@ class HillRep:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary (NaN -> None)."""
-        return dict(_clean(asdict(self)))
+        return dict(json_safe(asdict(self)))
 
 
 @dataclass(frozen=True)
@@ -387,7 +375,7 @@ class GradeBand:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary (NaN and infinite edges -> None)."""
-        return dict(_clean(asdict(self)))
+        return dict(json_safe(asdict(self)))
 
 
 @dataclass(frozen=True)

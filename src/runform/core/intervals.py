@@ -100,6 +100,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from runform.core.grade import GradeModel, grade_adjusted_speed, grade_from_altitude
+from runform.core.jsonsafe import nan_to_none
 from runform.core.laps import lap_windows, window_averages
 from runform.core.summary import PAUSE_GAP_S
 from runform.errors import UsageError
@@ -345,10 +346,7 @@ class Rep:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict (NaN becomes None), keys as the attributes."""
-        return {
-            k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-            for k, v in self.__dict__.items()
-        }
+        return nan_to_none(self.__dict__)
 
 
 @dataclass(frozen=True)
@@ -383,10 +381,7 @@ class Consistency:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict (NaN becomes None)."""
-        return {
-            k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-            for k, v in self.__dict__.items()
-        }
+        return nan_to_none(self.__dict__)
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ from runform.core.hills import (
     grade_adjusted_speed_stream,
     grade_stream,
 )
+from runform.core.jsonsafe import json_safe
 from runform.core.summary import MOVING_SPEED_MPS, PAUSE_GAP_S
 from runform.errors import UsageError
 
@@ -147,19 +148,6 @@ MAX_RECOVERY_S = 180.0
 # --------------------------------------------------------------------------- results
 
 
-def _clean(value: Any) -> Any:
-    """JSON-ready copy: NaN/inf floats -> None, numpy scalars -> Python, tuples -> lists."""
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 @dataclass(frozen=True)
 class Stride:
     """One stride.
@@ -214,7 +202,7 @@ class Stride:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary (NaN -> None)."""
-        return dict(_clean(asdict(self)))
+        return dict(json_safe(asdict(self)))
 
 
 @dataclass(frozen=True)
@@ -249,7 +237,7 @@ class StridePrescription:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary."""
-        return dict(_clean(asdict(self)))
+        return dict(json_safe(asdict(self)))
 
 
 DEFAULT_PRESCRIPTION = StridePrescription()
@@ -308,7 +296,7 @@ class StrideScore:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary."""
-        return dict(_clean(asdict(self)))
+        return dict(json_safe(asdict(self)))
 
 
 # --------------------------------------------------------------------------- the 1 Hz grid

@@ -21,8 +21,9 @@ References
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, overload
+from typing import Any, Protocol, cast, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -84,6 +85,68 @@ def _positive(name: str, x: float | npt.NDArray[Any]) -> FloatArray:
     if bad.any():
         raise UsageError(f"{name} must be positive and finite, not {float(a[bad].flat[0]):g}")
     return a
+
+
+_Formula = Callable[[FloatArray, FloatArray, FloatArray], FloatArray]
+"""A model's formula ``(d1, t1, d2) -> t2`` on checked float64 arrays: the known race's
+distance [m] and time [s], and the target distance [m]."""
+
+
+def _apply(
+    formula: _Formula,
+    distance_m: float | npt.NDArray[Any],
+    time_s: float | npt.NDArray[Any],
+    target_distance_m: float | npt.NDArray[Any],
+) -> float | FloatArray:
+    """``formula`` on the inputs checked by :func:`_positive`: a float when all inputs are
+    scalars, else an ndarray."""
+    d1 = _positive("distance_m", distance_m)
+    t1 = _positive("time_s", time_s)
+    d2 = _positive("target_distance_m", target_distance_m)
+    return _out(formula(d1, t1, d2), _is_scalar(distance_m, time_s, target_distance_m))
+
+
+class _RaceTimeModel(Protocol):
+    """A race-time model's public signature: (distance_m, time_s, target_distance_m) ->
+    predicted time [s], a float for scalar inputs and an ndarray when any input is one."""
+
+    @overload
+    def __call__(self, distance_m: float, time_s: float, target_distance_m: float) -> float: ...
+    @overload
+    def __call__(
+        self,
+        distance_m: npt.NDArray[Any],
+        time_s: float | npt.NDArray[Any],
+        target_distance_m: float | npt.NDArray[Any],
+    ) -> FloatArray: ...
+    @overload
+    def __call__(
+        self,
+        distance_m: float,
+        time_s: npt.NDArray[Any],
+        target_distance_m: float | npt.NDArray[Any],
+    ) -> FloatArray: ...
+    @overload
+    def __call__(
+        self, distance_m: float, time_s: float, target_distance_m: npt.NDArray[Any]
+    ) -> FloatArray: ...
+
+
+def _race_time_model(formula: _Formula) -> _RaceTimeModel:
+    """Decorator: the public model of ``formula`` (see :func:`_apply`), under the
+    formula's name and docstring, which documents the public parameters."""
+
+    def model(
+        distance_m: float | npt.NDArray[Any],
+        time_s: float | npt.NDArray[Any],
+        target_distance_m: float | npt.NDArray[Any],
+    ) -> float | FloatArray:
+        return _apply(formula, distance_m, time_s, target_distance_m)
+
+    model.__name__ = formula.__name__
+    model.__qualname__ = formula.__qualname__
+    model.__doc__ = formula.__doc__
+    return cast(_RaceTimeModel, model)
 
 
 # ---------------------------------------------------------------- Riegel
@@ -152,11 +215,9 @@ def riegel_time(
     >>> round(riegel_time(5000.0, 1200.0, 10000.0), 1)
     2501.9
     """
-    d1 = _positive("distance_m", distance_m)
-    t1 = _positive("time_s", time_s)
-    d2 = _positive("target_distance_m", target_distance_m)
-    out: FloatArray = t1 * (d2 / d1) ** float(exponent)
-    return _out(out, _is_scalar(distance_m, time_s, target_distance_m))
+    return _apply(
+        lambda d1, t1, d2: t1 * (d2 / d1) ** float(exponent), distance_m, time_s, target_distance_m
+    )
 
 
 def riegel_exponent(
@@ -239,27 +300,8 @@ def cameron_factor(distance_m: float | npt.NDArray[Any]) -> float | FloatArray:
     return _out(out, _is_scalar(distance_m))
 
 
-@overload
-def cameron_time(distance_m: float, time_s: float, target_distance_m: float) -> float: ...
-@overload
-def cameron_time(
-    distance_m: npt.NDArray[Any],
-    time_s: float | npt.NDArray[Any],
-    target_distance_m: float | npt.NDArray[Any],
-) -> FloatArray: ...
-@overload
-def cameron_time(
-    distance_m: float, time_s: npt.NDArray[Any], target_distance_m: float | npt.NDArray[Any]
-) -> FloatArray: ...
-@overload
-def cameron_time(
-    distance_m: float, time_s: float, target_distance_m: npt.NDArray[Any]
-) -> FloatArray: ...
-def cameron_time(
-    distance_m: float | npt.NDArray[Any],
-    time_s: float | npt.NDArray[Any],
-    target_distance_m: float | npt.NDArray[Any],
-) -> float | FloatArray:
+@_race_time_model
+def cameron_time(d1: FloatArray, t1: FloatArray, d2: FloatArray) -> FloatArray:
     """Cameron's prediction of a race time.
 
     Parameters
@@ -297,9 +339,6 @@ def cameron_time(
     >>> round(cameron_time(5000.0, 1200.0, 42195.0), 1)
     11711.5
     """
-    d1 = _positive("distance_m", distance_m)
-    t1 = _positive("time_s", time_s)
-    d2 = _positive("target_distance_m", target_distance_m)
     too_far = (d1 > CAMERON_MAX_DISTANCE_M) | (d2 > CAMERON_MAX_DISTANCE_M)
     if too_far.any():
         raise UsageError(
@@ -307,33 +346,14 @@ def cameron_time(
             "use model 'riegel' or 'vdot'"
         )
     out: FloatArray = t1 / d1 * (cameron_factor(d1) / cameron_factor(d2)) * d2
-    return _out(out, _is_scalar(distance_m, time_s, target_distance_m))
+    return out
 
 
 # ---------------------------------------------------------------- VDOT equivalent
 
 
-@overload
-def vdot_equivalent_time(distance_m: float, time_s: float, target_distance_m: float) -> float: ...
-@overload
-def vdot_equivalent_time(
-    distance_m: npt.NDArray[Any],
-    time_s: float | npt.NDArray[Any],
-    target_distance_m: float | npt.NDArray[Any],
-) -> FloatArray: ...
-@overload
-def vdot_equivalent_time(
-    distance_m: float, time_s: npt.NDArray[Any], target_distance_m: float | npt.NDArray[Any]
-) -> FloatArray: ...
-@overload
-def vdot_equivalent_time(
-    distance_m: float, time_s: float, target_distance_m: npt.NDArray[Any]
-) -> FloatArray: ...
-def vdot_equivalent_time(
-    distance_m: float | npt.NDArray[Any],
-    time_s: float | npt.NDArray[Any],
-    target_distance_m: float | npt.NDArray[Any],
-) -> float | FloatArray:
+@_race_time_model
+def vdot_equivalent_time(d1: FloatArray, t1: FloatArray, d2: FloatArray) -> FloatArray:
     """Equivalent time over another distance at the same VDOT (Daniels & Gilbert 1979).
 
     Parameters
@@ -365,11 +385,8 @@ def vdot_equivalent_time(
     ----------
     .. [1] Daniels, J., Gilbert, J. (1979). Oxygen Power. Tempe, AZ.
     """
-    d1 = _positive("distance_m", distance_m)
-    t1 = _positive("time_s", time_s)
-    d2 = _positive("target_distance_m", target_distance_m)
     out: FloatArray = np.asarray(race_time_from_vdot(vdot_from_race(d1, t1), d2))
-    return _out(out, _is_scalar(distance_m, time_s, target_distance_m))
+    return out
 
 
 # ---------------------------------------------------------------- predict
