@@ -929,6 +929,163 @@ def form_cmd(
         )
 
 
+# -- plan -------------------------------------------------------------------------------------
+plan_app = typer.Typer(help="A technique-aware marathon (or half) plan: create, show, export.")
+app.add_typer(plan_app, name="plan")
+
+
+def _print_plan(plan: dict[str, Any], units: Units) -> None:
+    from rich.table import Table
+
+    um = _unit_m(units)
+    con = _console()
+    race = plan.get("race", {})
+    con.print(
+        f"[bold]Plan[/] for {race.get('name', 'race')} on {race.get('date', '?')}"
+        + (f", VDOT {plan['vdot']:.1f}" if plan.get("vdot") else ""),
+        highlight=False,
+    )
+    for n in plan.get("history_notes", []) + list(plan.get("notes", [])):
+        con.print(f"[dim]- {n}[/]", highlight=False)
+    t = Table(title="week by week", title_justify="left")
+    for col in ("week", "phase", units.value, "sessions (technique)"):
+        t.add_column(
+            col, justify="left" if col.startswith("sessions") or col == "phase" else "right"
+        )
+    for w in plan["weeks"]:
+        sessions = []
+        strength = sum(1 for sn in w["sessions"] if sn["type"] == "strength")
+        for sn in w["sessions"]:
+            if sn["type"] in ("rest", "strength"):
+                continue
+            tech = sorted(
+                {str(e.get("focus", "")) for e in sn.get("technique", []) if e.get("focus")}
+            )
+            dist = f" {sn['distance_km'] * 1000 / um:.0f}" if sn.get("distance_km") else ""
+            sessions.append(f"{sn['type']}{dist}" + (f" ({', '.join(tech)})" if tech else ""))
+        if strength:
+            sessions.append(f"+ {strength} x strength")
+        t.add_row(
+            str(w["week"]),
+            str(w["phase"]),
+            f"{w['volume_km'] * 1000 / um:.0f}",
+            "; ".join(sessions),
+        )
+    con.print(t)
+
+
+@plan_app.command("create")
+def plan_create_cmd(
+    race_date: Annotated[str, typer.Option(help="Race day, YYYY-MM-DD.")],
+    goal: Annotated[
+        str | None, typer.Option(help="Goal time h:mm:ss (default: from your VDOT).")
+    ] = None,
+    distance: Annotated[str, typer.Option(help="marathon or half.")] = "marathon",
+    weeks: Annotated[int, typer.Option(help="Plan length, 12-20 weeks.")] = 16,
+    days: Annotated[int, typer.Option(help="Running days a week, 3-7.")] = 5,
+    long_run_day: Annotated[str, typer.Option(help="Weekday of the long run, e.g. sun.")] = "sun",
+    style: Annotated[str, typer.Option(help="Long-run caps: daniels or pfitzinger.")] = "daniels",
+    vdot: Annotated[float | None, typer.Option(help="Your VDOT (default: from history).")] = None,
+    weekly_km: Annotated[
+        float | None, typer.Option(help="Current km/week (default: history).")
+    ] = None,
+    longest_km: Annotated[
+        float | None, typer.Option(help="Longest recent run km (default: history).")
+    ] = None,
+    units: UnitsOpt = Units.km,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a plan from your history (or the values given) and make it the current plan."""
+    from runform.services.plan import create_plan
+
+    day = _parse_date(race_date)
+    assert day is not None
+    with _open_store() as store:
+        plan = create_plan(
+            store,
+            state.athlete,
+            race_date=day.date(),
+            race_distance=distance,
+            goal=goal,
+            weeks=weeks,
+            days_per_week=days,
+            long_run_day=long_run_day,
+            long_run_style=style,
+            vdot=vdot,
+            current_weekly_km=weekly_km,
+            longest_recent_km=longest_km,
+        )
+    if as_json:
+        _echo_json(plan)
+    else:
+        _print_plan(plan, units)
+
+
+@plan_app.command("show")
+def plan_show_cmd(units: UnitsOpt = Units.km, as_json: JsonOpt = False) -> None:
+    """Show the current plan."""
+    from runform.services.plan import current_plan
+
+    with _open_store(read_only=True) as store:
+        plan = current_plan(store, state.athlete)
+    if as_json:
+        _echo_json(plan)
+    else:
+        _print_plan(plan, units)
+
+
+class PlanFormat(StrEnum):
+    ics = "ics"
+    fit = "fit"
+    md = "md"
+    html = "html"
+    csv = "csv"
+    json = "json"
+
+
+@plan_app.command("export")
+def plan_export_cmd(
+    fmt: Annotated[
+        PlanFormat, typer.Option("--format", help="ics, fit (a folder), md, html, csv, json.")
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="File (or folder for fit).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Export the current plan: calendar, watch workouts (FIT), document or data."""
+    from runform.services.plan import export_plan
+
+    with _open_store(read_only=True) as store:
+        paths = export_plan(store, state.athlete, fmt.value, output)
+    if as_json:
+        _echo_json({"format": fmt.value, "files": [str(p) for p in paths]})
+    else:
+        typer.echo(f"wrote {len(paths)} file(s) to {output}")
+
+
+@app.command("metronome")
+def metronome_cmd(
+    bpm: Annotated[float, typer.Argument(help="Steps per minute, e.g. 172.")],
+    minutes: Annotated[float, typer.Option(help="Length [min].")] = 20.0,
+    output: Annotated[Path, typer.Option("-o", "--output", help="WAV file.")] = Path("cadence.wav"),
+    cue_every: Annotated[
+        float | None, typer.Option(help="A voice-free cue tone every N minutes.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write a cadence metronome (WAV) with an accented beat, to run to."""
+    from runform.plan.metronome import write_metronome
+
+    if not 100 <= bpm <= 240:
+        raise UsageError(f"{bpm:g} steps/min: use 100-240")
+    if not 0 < minutes <= 180:
+        raise UsageError(f"--minutes {minutes:g}: use more than 0 and at most 180")
+    n = write_metronome(output, bpm, minutes, cue_every_min=cue_every)
+    if as_json:
+        _echo_json({"path": str(output), "bytes": n, "bpm": bpm, "minutes": minutes})
+    else:
+        typer.echo(f"wrote {output} ({minutes:g} min at {bpm:g} steps/min, {n / 1e6:.1f} MB)")
+
+
 # -- demo -------------------------------------------------------------------------------------
 @app.command("demo")
 def demo_cmd(
@@ -1032,6 +1189,12 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except _click_exceptions() as exc:
         _handle_click(exc)
+    except OSError as exc:  # a file the user named cannot be read or written
+        if os.environ.get("RUNFORM_DEBUG"):
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        typer.echo(f"runform: error: {where}{exc.strerror or exc}", err=True)
+        sys.exit(1)
     except KeyboardInterrupt:
         rv = 130
     # Without standalone mode click returns the exit code of typer.Exit (and 130 for Ctrl-C).

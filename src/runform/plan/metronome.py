@@ -198,7 +198,9 @@ def write_metronome(
         cue_onsets = np.rint(np.arange(1, math.floor(total / step) + 1) * step).astype(np.int64)
         cue_onsets = cue_onsets[cue_onsets < total]
     chunk = round(_CHUNK_S * sr)
-    with wave.open(os.fspath(path), "wb") as wav:
+    # Open the file ourselves: wave.open(path) leaves a half-built writer behind when the
+    # path cannot be opened, which then complains while being garbage-collected.
+    with open(os.fspath(path), "wb") as fh, wave.open(fh, "wb") as wav:
         wav.setnchannels(1)
         wav.setsampwidth(sample_width)
         wav.setframerate(sr)

@@ -227,6 +227,26 @@ class Store:
             [athlete_id],
         ).df()
 
+    def add_plan(self, athlete_id: int, inputs: dict[str, Any], plan: dict[str, Any]) -> int:
+        """Store a plan; the newest plan of an athlete is the current one."""
+        row = self.con.execute(
+            "INSERT INTO plans (id, athlete_id, inputs, plan) VALUES (nextval('plan_id_seq'), ?, ?, ?)"
+            " RETURNING id",
+            [athlete_id, json.dumps(_clean(inputs)), json.dumps(_clean(plan))],
+        ).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def current_plan(self, athlete_id: int) -> tuple[int, dict[str, Any], dict[str, Any]]:
+        """(id, inputs, plan) of the athlete's newest plan."""
+        row = self.con.execute(
+            "SELECT id, inputs, plan FROM plans WHERE athlete_id = ? ORDER BY id DESC LIMIT 1",
+            [athlete_id],
+        ).fetchone()
+        if row is None:
+            raise NotFoundError("no plan yet: create one with `runform plan create`")
+        return int(row[0]), json.loads(row[1]), json.loads(row[2])
+
     def athletes(self) -> list[str]:
         """Names of every athlete in the store."""
         return [r[0] for r in self.con.execute("SELECT name FROM athletes ORDER BY id").fetchall()]

@@ -176,4 +176,17 @@ CREATE TABLE races (
 CREATE SEQUENCE race_id_seq START 1;
 """,
     ),
+    (
+        "0003_plans",
+        """
+CREATE TABLE plans (
+    id INTEGER PRIMARY KEY,
+    athlete_id INTEGER NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    inputs JSON NOT NULL,
+    plan JSON NOT NULL
+);
+CREATE SEQUENCE plan_id_seq START 1;
+""",
+    ),
 ]
