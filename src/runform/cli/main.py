@@ -1062,6 +1062,45 @@ def plan_export_cmd(
         typer.echo(f"wrote {len(paths)} file(s) to {output}")
 
 
+@plan_app.command("adherence")
+def plan_adherence_cmd(as_json: JsonOpt = False) -> None:
+    """What was run vs the current plan, week by week: volume, long run, technique work."""
+    from rich.table import Table
+
+    from runform.services.plan import adherence
+
+    with _open_store(read_only=True) as store:
+        rep = adherence(store, state.athlete)
+    if as_json:
+        _echo_json(rep)
+        return
+    t = Table(title="plan vs done", title_justify="left")
+    for col in (
+        "week",
+        "phase",
+        "km done/planned",
+        "long",
+        "strides",
+        "hills",
+        "intervals",
+        "score",
+        "suggestions",
+    ):
+        t.add_column(col, justify="left" if col in ("phase", "suggestions") else "right")
+    for w in rep["weeks"]:
+        p, d = w["planned"], w["done"]
+        t.add_row(
+            str(w["week"]),
+            w["phase"],
+            f"{d['volume_km']:.0f}/{p['volume_km']:.0f}",
+            f"{d['long_km']:.0f}/{p['long_km']:.0f}",
+            *(f"{d[k]}/{p[k]}" for k in ("strides", "hills", "intervals")),
+            "-" if w["score"] is None else str(w["score"]),
+            "; ".join(w["suggestions"]),
+        )
+    _console().print(t)
+
+
 @app.command("metronome")
 def metronome_cmd(
     bpm: Annotated[float, typer.Argument(help="Steps per minute, e.g. 172.")],

@@ -152,3 +152,80 @@ def export_plan(store: Store, athlete: str, fmt: str, out: Path) -> list[Path]:
     tmp.write_text(writers[fmt](plan), encoding="utf-8")
     tmp.replace(out)
     return [out]
+
+
+def _week_bounds(week: dict[str, Any]) -> tuple[date, date]:
+    days = sorted(date.fromisoformat(s["date"]) for s in week["sessions"])
+    monday = days[0] - timedelta(days=days[0].weekday())
+    return monday, monday + timedelta(days=7)
+
+
+def adherence(store: Store, athlete: str) -> dict[str, Any]:
+    """Compare what was run with the current plan, week by week.
+
+    Per week: running volume done vs planned, the long run done vs planned, and the
+    technique work the form-analytics detectors find in the runs (strides after runs,
+    hill repeats, interval reps) vs the sessions that planned it. The weekly score is
+    the mean, over what the week planned, of min(1, done / planned) [0-100].
+    """
+    from runform.core.hills import analyze_hills, grade_stream
+    from runform.core.intervals import detect_intervals
+    from runform.core.strides import detect_strides
+
+    aid = store.athlete_id(athlete)
+    plan = current_plan(store, athlete)
+    runs = store.list_activities(aid, sport="running")
+    weeks_out = []
+    for week in plan["weeks"]:
+        lo, hi = _week_bounds(week)
+        done_runs = [r for r in runs if lo <= r.start_time.date() < hi]
+        sessions = [s for s in week["sessions"] if s["type"] not in ("rest", "strength")]
+        planned = {
+            "volume_km": float(week["volume_km"]),
+            "long_km": max(
+                (s["distance_km"] or 0.0 for s in sessions if s["type"] in ("long", "race")),
+                default=0.0,
+            ),
+            "strides": sum(
+                1
+                for s in sessions
+                if any(e.get("focus") == "strides" for e in s.get("technique", []))
+            ),
+            "hills": sum(1 for s in sessions if s["type"] == "hills"),
+            "intervals": sum(1 for s in sessions if s["type"] == "intervals"),
+        }
+        done = {"volume_km": 0.0, "long_km": 0.0, "strides": 0, "hills": 0, "intervals": 0}
+        for r in done_runs:
+            km = (r.distance_m or 0.0) / 1000.0
+            done["volume_km"] += km
+            done["long_km"] = max(done["long_km"], km)
+            act = store.load_activity(aid, r.id)
+            if act.streams.empty:
+                continue
+            grade = grade_stream(act.streams)
+            done["strides"] += int(bool(detect_strides(act.streams, grade=grade)))
+            done["hills"] += int(len(analyze_hills(act.streams, grade=grade).repeats) >= 3)
+            reps = detect_intervals(act.streams, act.laps, act.start_time).as_dict()["intervals"]
+            done["intervals"] += int(len(reps) >= 2)
+        ratios = [min(1.0, done[k] / planned[k]) for k in planned if planned[k]]
+        score = round(100.0 * sum(ratios) / len(ratios)) if ratios else None
+        missing = [
+            k for k in ("strides", "hills", "intervals") if planned[k] and done[k] < planned[k]
+        ]
+        tips = []
+        if planned["volume_km"] and done["volume_km"] < 0.85 * planned["volume_km"]:
+            tips.append(f"ran {done['volume_km']:.0f} of {planned['volume_km']:.0f} km")
+        tips += [f"{k}: {done[k]} of {planned[k]} sessions" for k in missing]
+        weeks_out.append(
+            {
+                "week": week["week"],
+                "start": lo.isoformat(),
+                "phase": week["phase"],
+                "planned": planned,
+                "done": {k: round(v, 1) if isinstance(v, float) else v for k, v in done.items()},
+                "score": score,
+                "suggestions": tips,
+                "runs": len(done_runs),
+            }
+        )
+    return {"plan_id": plan["plan_id"], "weeks": weeks_out}
