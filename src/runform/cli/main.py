@@ -1087,7 +1087,10 @@ def plan_adherence_cmd(as_json: JsonOpt = False) -> None:
         "suggestions",
     ):
         t.add_column(col, justify="left" if col in ("phase", "suggestions") else "right")
+    upcoming = [w for w in rep["weeks"] if w.get("status") == "upcoming"]
     for w in rep["weeks"]:
+        if w.get("status") == "upcoming":
+            continue
         p, d = w["planned"], w["done"]
         t.add_row(
             str(w["week"]),
@@ -1098,7 +1101,12 @@ def plan_adherence_cmd(as_json: JsonOpt = False) -> None:
             "-" if w["score"] is None else str(w["score"]),
             "; ".join(w["suggestions"]),
         )
-    _console().print(t)
+    con = _console()
+    con.print(t)
+    if upcoming:
+        con.print(
+            f"{len(upcoming)} week(s) still to come, from {upcoming[0]['start']}.", highlight=False
+        )
 
 
 @app.command("metronome")

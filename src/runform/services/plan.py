@@ -176,8 +176,19 @@ def adherence(store: Store, athlete: str) -> dict[str, Any]:
     plan = current_plan(store, athlete)
     runs = store.list_activities(aid, sport="running")
     weeks_out = []
+    today = datetime.now().date()
     for week in plan["weeks"]:
         lo, hi = _week_bounds(week)
+        if lo > today:
+            weeks_out.append(
+                {
+                    "week": week["week"],
+                    "start": lo.isoformat(),
+                    "phase": week["phase"],
+                    "status": "upcoming",
+                }
+            )
+            continue
         done_runs = [r for r in runs if lo <= r.start_time.date() < hi]
         sessions = [s for s in week["sessions"] if s["type"] not in ("rest", "strength")]
         planned = {
