@@ -97,3 +97,30 @@ def test_plan_refusals_are_one_line(demo_block: dict[str, Any]) -> None:
         ],
     )
     assert res.exit_code != 0
+
+
+def test_wav_export_writes_one_metronome_per_cadence_target(
+    demo_block: dict[str, Any],
+    plan: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import runform.services.plan as svc
+
+    monkeypatch.setattr(svc, "METRONOME_MAX_MIN", 0.2)  # keep the files small in the test
+    _run(demo_block, "plan", "export", "--format", "wav", "-o", str(tmp_path / "wav"))
+    files = sorted((tmp_path / "wav").glob("*.wav"))
+    assert files
+    # The metronome runs at each cadence element's first (easy-pace) target.
+    targets = {
+        round(float(e["targets"][0]["target_spm"]), 1)
+        for w in plan["weeks"]
+        for s in w["sessions"]
+        for e in s["technique"]
+        if e.get("focus") == "cadence" and e.get("targets")
+    }
+    assert targets
+    assert len(files) == len(targets)
+    for f in files:
+        with wave.open(str(f)) as w:
+            assert w.getnframes() / w.getframerate() <= 0.2 * 60 + 0.01

@@ -1037,6 +1037,7 @@ def plan_show_cmd(units: UnitsOpt = Units.km, as_json: JsonOpt = False) -> None:
 class PlanFormat(StrEnum):
     ics = "ics"
     fit = "fit"
+    wav = "wav"
     md = "md"
     html = "html"
     csv = "csv"
@@ -1046,7 +1047,7 @@ class PlanFormat(StrEnum):
 @plan_app.command("export")
 def plan_export_cmd(
     fmt: Annotated[
-        PlanFormat, typer.Option("--format", help="ics, fit (a folder), md, html, csv, json.")
+        PlanFormat, typer.Option("--format", help="ics, fit or wav (folders), md, html, csv, json.")
     ],
     output: Annotated[Path, typer.Option("-o", "--output", help="File (or folder for fit).")],
     as_json: JsonOpt = False,

@@ -21,6 +21,9 @@ from runform.services.form import cadence_model
 from runform.services.profile import resolve_profile
 from runform.store.db import Store
 
+METRONOME_MAX_MIN = 30.0
+"""Longest metronome file written for a plan [min]: cadence blocks are run in segments."""
+
 RECENT_WEEKS = 8
 """Weeks of history searched for the longest recent run."""
 
@@ -124,7 +127,8 @@ def current_plan(store: Store, athlete: str) -> dict[str, Any]:
 
 
 def export_plan(store: Store, athlete: str, fmt: str, out: Path) -> list[Path]:
-    """Write the current plan as ics, fit (a folder of workouts), md, html, csv or json."""
+    """Write the current plan as ics, fit (a folder of workouts), wav (a folder of cadence
+    metronomes, one per planned cadence session), md, html, csv or json."""
     plan = current_plan(store, athlete)
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "fit":
@@ -132,6 +136,22 @@ def export_plan(store: Store, athlete: str, fmt: str, out: Path) -> list[Path]:
 
         out.mkdir(parents=True, exist_ok=True)
         return write_plan_workouts(plan, out)
+    if fmt == "wav":
+        from runform.plan.metronome import cadence_sessions, write_metronome
+
+        # One file per distinct cadence target (runners reuse it across sessions), each as
+        # long as the longest planned block at that cadence, at most METRONOME_MAX_MIN.
+        longest: dict[float, float] = {}
+        for _session, spm, minutes in cadence_sessions(plan):
+            key = round(spm, 1)
+            longest[key] = min(max(longest.get(key, 0.0), minutes), METRONOME_MAX_MIN)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for spm, minutes in sorted(longest.items()):
+            path = out / f"cadence-{spm:g}spm-{minutes:.0f}min.wav"
+            write_metronome(path, spm, minutes, cue_every_min=5)
+            paths.append(path)
+        return paths
     if fmt == "ics":
         from runform.plan.export_ics import write_ics
 
@@ -146,7 +166,7 @@ def export_plan(store: Store, athlete: str, fmt: str, out: Path) -> list[Path]:
         "json": export_text.plan_json,
     }
     if fmt not in writers:
-        raise UsageError(f"--format {fmt!r}: use ics, fit, md, html, csv or json")
+        raise UsageError(f"--format {fmt!r}: use ics, fit, wav, md, html, csv or json")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".part")
     tmp.write_text(writers[fmt](plan), encoding="utf-8")
