@@ -20,6 +20,7 @@ from runform.io.common import normalize_sport
 from runform.io.sources import Member, ScanStats, count_candidates, iter_members
 from runform.schema import Activity
 from runform.store.db import ActivityRow, Store
+from runform.store.migrations import LAP_COLUMNS
 
 
 @dataclass
@@ -182,6 +183,18 @@ def _iso_local(ts: datetime, offset_s: int | None) -> str | None:
     return ts.astimezone(timezone(timedelta(seconds=offset_s))).isoformat()
 
 
+_LAP_SHOWN = {
+    "start_time",
+    "end_time",
+    "distance",
+    "timer_time",
+    "elapsed_time",
+    "avg_speed",
+    "avg_cadence",
+    "sport",
+}
+
+
 def show_activity(store: Store, athlete: str, activity_id: int) -> dict[str, Any]:
     """Summary and laps of one activity (``runform show --json``)."""
     aid = store.athlete_id(athlete)
@@ -199,24 +212,8 @@ def show_activity(store: Store, athlete: str, activity_id: int) -> dict[str, Any
             "avg_speed_mps": _num(lap.get("avg_speed")),
             "avg_cadence_spm": _num(lap.get("avg_cadence")),
         }
-        for k in (
-            "max_speed",
-            "max_cadence",
-            "avg_heart_rate",
-            "max_heart_rate",
-            "total_ascent",
-            "total_descent",
-            "avg_power",
-            "avg_ground_contact_time",
-            "avg_gct_balance",
-            "avg_vertical_oscillation",
-            "avg_vertical_ratio",
-            "avg_step_length",
-            "total_steps",
-            "calories",
-            "intensity",
-            "trigger",
-        ):
+        # Every other lap value the device recorded, under its canonical name (SI units).
+        for k in (c for c in LAP_COLUMNS if c not in _LAP_SHOWN):
             v = _num(lap.get(k))
             if v is not None:
                 item[k] = v
