@@ -930,7 +930,9 @@ def form_cmd(
 
 
 # -- plan -------------------------------------------------------------------------------------
-plan_app = typer.Typer(help="A technique-aware marathon (or half) plan: create, show, export.")
+plan_app = typer.Typer(
+    help="A technique-aware marathon (or half) plan: create, show, export, adherence."
+)
 app.add_typer(plan_app, name="plan")
 
 
