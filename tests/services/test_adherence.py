@@ -81,3 +81,71 @@ def test_a_week_with_its_technique_runs_removed_is_not_credited(
     w5 = next(w for w in rep["weeks"] if w["start"] == monday.isoformat())
     assert w5["done"]["strides"] == w5["done"]["hills"] == w5["done"]["intervals"] == 0
     assert w5["suggestions"]
+
+
+def test_update_replans_the_rest_from_what_was_run(
+    demo_block: dict[str, Any], tmp_path: Path
+) -> None:
+    """In week 3, after a week 2 with its long and tempo runs missed, the rest starts again
+    from what was actually run."""
+    from runform.services.plan import current_plan, update_plan
+
+    block = demo_block["block"]
+    start = date.fromisoformat(block["start_date"])
+    keep = {
+        r["file"]
+        for r in demo_block["runs"]
+        if r["week"] == 1 or (r["week"] == 2 and r["type"] not in ("long", "tempo"))
+    }
+    files = [
+        p
+        for p in sorted(Path(demo_block["result"]["folder"], "files").glob("*.fit"))
+        if p.name in keep
+    ]
+    with Store(tmp_path / "upd.duckdb") as s:
+        import_paths(s, files, athlete="demo")
+        _plan_over_the_block(s, block)
+        before = current_plan(s, "demo")["weeks"]
+        planned_week4 = before[3]["volume_km"]
+        old = adherence(s, "demo", today=start + timedelta(days=20))
+        new = update_plan(s, "demo", vdot=block["vdot"] - 2, today=start + timedelta(days=20))
+    assert [w["week"] for w in new["weeks"]] == list(range(1, 17))
+    ran = [w for w in old["weeks"] if w.get("status") == "done"][-2:]
+    done_km = sum(w["done"]["volume_km"] for w in ran) / len(ran)
+    # Weeks 1-3 are kept; week 4 (13 weeks left) starts from the volume actually run.
+    assert new["weeks"][3]["volume_km"] == pytest.approx(done_km, rel=0.05)
+    assert new["weeks"][3]["volume_km"] < planned_week4
+    assert new["weeks"][:3] == before[:3]  # weeks already started are kept as they were
+    assert new["vdot"] == block["vdot"] - 2
+
+
+def test_update_with_few_weeks_left_resets_paces(
+    demo_block: dict[str, Any], tmp_path: Path
+) -> None:
+    from runform.performance.vdot import training_paces
+    from runform.services.plan import update_plan
+
+    block = demo_block["block"]
+    start = date.fromisoformat(block["start_date"])
+    with Store(tmp_path / "late.duckdb") as s:
+        s.athlete_id("demo", create=True)
+        _plan_over_the_block(s, block)
+        new = update_plan(s, "demo", vdot=45.0, today=start + timedelta(weeks=10))
+    i_pace = training_paces(45.0).interval_s_per_km
+    late = [
+        st
+        for w in new["weeks"][11:]
+        for ses in w["sessions"]
+        for st in ses["steps"]
+        if isinstance(st, dict)
+    ]
+    flat = []
+    while late:
+        st = late.pop()
+        flat += [st]
+        late += [x for x in st.get("steps", []) if isinstance(x, dict)]
+    reps = [st for st in flat if st.get("pace_label") == "I"]
+    assert reps
+    for st in reps:
+        lo, hi = st["pace_s_per_km"]
+        assert lo <= i_pace <= hi

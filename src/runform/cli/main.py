@@ -931,7 +931,7 @@ def form_cmd(
 
 # -- plan -------------------------------------------------------------------------------------
 plan_app = typer.Typer(
-    help="A technique-aware marathon (or half) plan: create, show, export, adherence."
+    help="A technique-aware marathon (or half) plan: create, show, export, adherence, update."
 )
 app.add_typer(plan_app, name="plan")
 
@@ -1063,6 +1063,25 @@ def plan_export_cmd(
         _echo_json({"format": fmt.value, "files": [str(p) for p in paths]})
     else:
         typer.echo(f"wrote {len(paths)} file(s) to {output}")
+
+
+@plan_app.command("update")
+def plan_update_cmd(
+    vdot: Annotated[float | None, typer.Option(help="A new VDOT (default: from history).")] = None,
+    units: UnitsOpt = Units.km,
+    as_json: JsonOpt = False,
+) -> None:
+    """Re-plan the weeks still to come after missed weeks or a new VDOT."""
+    from runform.services.plan import update_plan
+
+    with _open_store() as store:
+        plan = update_plan(store, state.athlete, vdot=vdot)
+    if as_json:
+        _echo_json(plan)
+        return
+    for n in plan.get("update_notes", []):
+        typer.echo(n)
+    _print_plan(plan, units)
 
 
 @plan_app.command("adherence")

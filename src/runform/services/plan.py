@@ -180,7 +180,7 @@ def _week_bounds(week: dict[str, Any]) -> tuple[date, date]:
     return monday, monday + timedelta(days=7)
 
 
-def adherence(store: Store, athlete: str) -> dict[str, Any]:
+def adherence(store: Store, athlete: str, today: date | None = None) -> dict[str, Any]:
     """Compare what was run with the current plan, week by week.
 
     Per week: running volume done vs planned, the long run done vs planned, and the
@@ -196,7 +196,7 @@ def adherence(store: Store, athlete: str) -> dict[str, Any]:
     plan = current_plan(store, athlete)
     runs = store.list_activities(aid, sport="running")
     weeks_out = []
-    today = datetime.now().date()
+    today = today or datetime.now().date()
     for week in plan["weeks"]:
         lo, hi = _week_bounds(week)
         if lo > today:
@@ -257,6 +257,120 @@ def adherence(store: Store, athlete: str) -> dict[str, Any]:
                 "score": score,
                 "suggestions": tips,
                 "runs": len(done_runs),
+                "status": "in progress" if hi > today else "done",
             }
         )
     return {"plan_id": plan["plan_id"], "weeks": weeks_out}
+
+
+def _repace(node: Any, bands: dict[str, list[float]]) -> Any:
+    """A copy of a session/step tree with every labelled pace set from ``bands``."""
+    if isinstance(node, list):
+        return [_repace(x, bands) for x in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _repace(v, bands) for k, v in node.items()}
+    label = out.get("pace_label")
+    if label in bands and "pace_s_per_km" in out:
+        out["pace_s_per_km"] = bands[label]
+    if isinstance(out.get("paces"), dict):
+        out["paces"] = {k: bands.get(k, v) for k, v in out["paces"].items()}
+    return out
+
+
+def _bands(vdot: float) -> dict[str, list[float]]:
+    """Pace ranges [s/km] per label, as the generator sets them (single paces +-PACE_BAND)."""
+    from runform.performance.vdot import training_paces
+    from runform.plan.generate import PACE_BAND
+
+    p = training_paces(vdot)
+    out: dict[str, list[float]] = {
+        "E": [round(p.easy_s_per_km[0], 1), round(p.easy_s_per_km[1], 1)]
+    }
+    for label, single in (
+        ("M", p.marathon_s_per_km),
+        ("T", p.threshold_s_per_km),
+        ("I", p.interval_s_per_km),
+        ("R", p.repetition_s_per_km),
+    ):
+        out[label] = [round(single * (1 - PACE_BAND), 1), round(single * (1 + PACE_BAND), 1)]
+    return out
+
+
+def update_plan(
+    store: Store, athlete: str, *, vdot: float | None = None, today: date | None = None
+) -> dict[str, Any]:
+    """Re-plan the weeks still to come after missed weeks or a new VDOT.
+
+    The weeks already started are kept as they were. With 12 or more weeks left, the
+    rest is generated again from what was actually run (the mean volume of the last two
+    finished weeks) and the new VDOT; with fewer, the sessions and volumes are kept and
+    every pace is reset from the new VDOT. The result is stored as the current plan.
+    """
+    aid = store.athlete_id(athlete)
+    pid, inputs, plan = store.current_plan(aid)
+    gen = plan["inputs"]  # the generator's own record of its inputs
+    today = today or datetime.now().date()
+    weeks = plan["weeks"]
+    first = next((i for i, w in enumerate(weeks) if _week_bounds(w)[0] > today), None)
+    if first is None:
+        raise UsageError("the plan has no weeks left to re-plan (race day has passed)")
+    notes: list[str] = []
+    if vdot is None:
+        try:
+            vdot = fitness(store, athlete)["current"]["vdot"]
+        except RunformError:
+            vdot = None
+    vdot = float(vdot if vdot is not None else plan["vdot"])
+    adh = adherence(store, athlete, today=today)
+    finished = [w for w in adh["weeks"] if w.get("status") == "done"][-2:]
+    current_km = (
+        sum(w["done"]["volume_km"] for w in finished) / len(finished)
+        if finished
+        else float(gen["current_weekly_km"])
+    )
+    remaining = len(weeks) - first
+    if remaining >= 12:
+        longest = max([w["done"]["long_km"] for w in finished] + [0.0]) or float(
+            gen["longest_recent_km"]
+        )
+        new = generate_plan(
+            date.fromisoformat(gen["race_date"]),
+            gen["race_distance_m"],
+            gen.get("goal_time_s"),
+            vdot,
+            current_weekly_km=max(current_km, 1.0),
+            longest_recent_km=min(max(longest, 1.0), max(current_km, 1.0)),
+            days_per_week=gen["days_per_week"],
+            long_run_day=gen["long_run_day"],
+            weeks=remaining,
+            long_run_style=gen.get("long_run_style", "daniels"),
+            cadence_model=cadence_model(store, athlete)[0],
+            today=today,
+        ).as_dict()
+        for i, w in enumerate(new["weeks"]):
+            w["week"] = first + 1 + i
+        new_weeks = new["weeks"]
+        notes.append(
+            f"weeks {first + 1}-{len(weeks)} generated again from {current_km:.0f} km/week "
+            f"(what you ran in the last finished weeks) and VDOT {vdot:.1f}"
+        )
+    else:
+        bands = _bands(vdot)
+        new_weeks = [_repace(w, bands) for w in weeks[first:]]
+        notes.append(
+            f"{remaining} weeks left (fewer than the 12 a new block needs): sessions and volumes "
+            f"kept, paces reset from VDOT {vdot:.1f}"
+        )
+    updated = {
+        **plan,
+        "weeks": weeks[:first] + new_weeks,
+        "vdot": vdot,
+        "paces": _bands(vdot),
+        "update_notes": notes,
+        "updated_from": pid,
+    }
+    updated.pop("plan_id", None)
+    new_inputs = {**inputs, "updated_from": pid, "update_today": today.isoformat(), "vdot": vdot}
+    updated["plan_id"] = store.add_plan(aid, new_inputs, updated)
+    return updated
