@@ -62,9 +62,11 @@ def create_plan(
     today: date | None = None,
 ) -> dict[str, Any]:
     """Generate a plan for the athlete, store it as their current plan and return it."""
+    if long_run_style not in ("daniels", "pfitzinger"):
+        raise UsageError(f"--style {long_run_style!r}: use daniels or pfitzinger")
     aid = store.athlete_id(athlete, create=True)
     notes: list[str] = []
-    hist = _history(store, athlete) if store.list_activities(aid) else {"runs": 0}
+    hist = _history(store, athlete)
     if vdot is None and hist["runs"]:
         try:
             vdot = fitness(store, athlete)["current"]["vdot"]
@@ -98,8 +100,6 @@ def create_plan(
         "current_weekly_km": current_weekly_km,
         "longest_recent_km": longest_recent_km,
     }
-    if long_run_style not in ("daniels", "pfitzinger"):
-        raise UsageError(f"--style {long_run_style!r}: use daniels or pfitzinger")
     plan = generate_plan(
         race_date,
         race_distance,
