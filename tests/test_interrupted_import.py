@@ -4,8 +4,10 @@ The block of FIT files comes from the synthetic athlete (``generate_block``), wh
 record how many samples each file holds. ``runform import`` runs as a real process and is
 killed with SIGKILL (no Python cleanup, no rollback of its own): once after a wall-clock
 delay, adjusted until the kill lands after some files were committed and before all were;
-and once from inside the transaction of a given file, right after its activity row,
-samples, laps and events were written but before COMMIT. After each kill the store is
+and once from inside the transaction of a given batch of files, right after their activity
+rows, samples, laps and events were written but before COMMIT. The import writes several
+files per transaction (``RUNFORM_IMPORT_BATCH_FILES`` sets how many; small here so that a
+kill lands between batches). After each kill the store is
 reopened and checked row by row; then the import is run again to completion.
 """
 
@@ -27,8 +29,11 @@ FIRST_KILL_DELAY_S = 2.0
 """First wall-clock delay before the kill; halved when the import was already done, doubled
 when nothing was committed yet (a 20-file import takes about 6 s here)."""
 
+BATCH = 3
+"""Files per transaction in these tests (``RUNFORM_IMPORT_BATCH_FILES``)."""
+
 # Runs the real console entry point, with a hook that SIGKILLs the process from inside the
-# store transaction of the KILL_AT-th file (after its events, the last rows it writes).
+# store transaction of the KILL_AT-th batch (after its events, the last rows it writes).
 _KILL_INSIDE_TRANSACTION = """
 import os, signal, sys
 from runform.store import db
@@ -74,6 +79,7 @@ def runform_cmd() -> list[str]:
 
 def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "RUNFORM_DEBUG"}
+    env["RUNFORM_IMPORT_BATCH_FILES"] = str(BATCH)
     env.update(extra)
     return env
 
@@ -189,7 +195,7 @@ def test_kill_at_a_random_moment_then_resume(block: BlockTruth, tmp_path: Path) 
     assert_complete(mid, block)
 
 
-@pytest.mark.parametrize("kill_at", [6])
+@pytest.mark.parametrize("kill_at", [2])
 def test_kill_inside_a_transaction_then_resume(
     block: BlockTruth, tmp_path: Path, kill_at: int
 ) -> None:
@@ -204,17 +210,18 @@ def test_kill_inside_a_transaction_then_resume(
     )
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     fits = sorted(str(p) for p in block.fit_files)
-    # Files are imported in name order; the one being written when killed left no trace.
-    assert committed_sources(db) == fits[: kill_at - 1]
+    # Files are imported in name order; the batch being written when killed left no trace.
+    done = (kill_at - 1) * BATCH
+    assert committed_sources(db) == fits[:done]
 
     report = import_json(db, block.out_dir)
-    assert report["imported"] == len(fits) - (kill_at - 1)
-    assert report["duplicates"] == kill_at - 1
+    assert report["imported"] == len(fits) - done
+    assert report["duplicates"] == done
     assert_complete(db, block)
 
 
 def test_ctrl_c_keeps_what_was_committed(block: BlockTruth, tmp_path: Path) -> None:
-    """SIGINT while file 6 is being written: files 1-5 stay, file 6 leaves no trace."""
+    """SIGINT while the 2nd batch (files 4-6) is being written: files 1-3 stay, 4-6 leave no trace."""
     db = tmp_path / "store.duckdb"
     proc = subprocess.run(
         [
@@ -229,11 +236,11 @@ def test_ctrl_c_keeps_what_was_committed(block: BlockTruth, tmp_path: Path) -> N
         capture_output=True,
         text=True,
         timeout=300,
-        env=clean_env(INTERRUPT_AT="6"),
+        env=clean_env(INTERRUPT_AT="2"),
         check=False,
     )
     assert "Traceback" not in proc.stdout + proc.stderr
     assert proc.returncode == 130, (proc.returncode, proc.stderr)
     assert "interrupted" in proc.stderr
     fits = sorted(str(p) for p in block.fit_files)
-    assert committed_sources(db) == fits[:5]
+    assert committed_sources(db) == fits[:BATCH]

@@ -113,18 +113,32 @@ def import_paths(
     *,
     athlete: str,
     progress: ProgressFn | None = None,
+    workers: int | None = None,
+    expected_files: int | None = None,
 ) -> ImportReport:
-    """Import files, folders and archives for an athlete; one transaction per file.
+    """Import files, folders and archives for an athlete.
 
+    Files are read on every core (``workers`` processes, default one per core) and
+    written several to a transaction (see :mod:`runform.services.importer`).
     Unknown files are counted as skipped; a bad file is reported and the batch goes on.
+    ``expected_files`` (e.g. from :func:`count_inputs`) lets a small import skip the
+    process pool.
     """
+    from runform.services.importer import run_import
+
     athlete_id = store.athlete_id(athlete, create=True)
     report = ImportReport()
     stats = ScanStats()
-    for done, member in enumerate(iter_members(list(paths), stats), start=1):
-        import_member(store, athlete_id, member, report)
-        if progress is not None:
-            progress(member.label, done)
+    run_import(
+        store,
+        athlete_id,
+        iter_members(list(paths), stats),
+        report,
+        apply_hints=_apply_hints,
+        progress=progress,
+        workers=workers,
+        expected_files=expected_files,
+    )
     report.skipped += stats.skipped
     return report
 

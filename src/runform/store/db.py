@@ -22,6 +22,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from runform.core.summary import Totals
 from runform.errors import NotFoundError, StoreError
@@ -54,6 +55,138 @@ def _clean(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_clean(v) for v in value]
     return value
+
+
+_ACTIVITY_COLUMNS: tuple[str, ...] = (
+    "id", "athlete_id", "source_sha256", "session_index", "source_path", "format", "sport",
+    "sub_sport", "name", "start_time", "utc_offset_s", "device_manufacturer", "device_product",
+    "device_serial", "device_software", "distance_m", "elapsed_time_s", "timer_time_s",
+    "moving_time_s", "avg_speed_mps", "avg_cadence_spm", "avg_heart_rate_bpm",
+    "max_heart_rate_bpm", "total_ascent_m", "n_samples", "n_laps", "partial", "warnings",
+    "summary", "developer_units",
+)  # fmt: skip
+_ACTIVITY_FLOATS = frozenset(
+    c
+    for c in _ACTIVITY_COLUMNS
+    if c.endswith(("_m", "_s", "_mps", "_spm", "_bpm")) and c != "utc_offset_s"
+)
+
+
+def _texts(col: Any) -> list[str | None]:
+    """A column as text values, missing ones (None/NaN) as None."""
+    return [None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v) for v in col]
+
+
+def _utc_us(col: Any) -> np.ndarray:
+    """A time column as naive UTC ``datetime64[us]`` (NaT where missing)."""
+    idx = pd.DatetimeIndex(pd.to_datetime(pd.Series(col), utc=True))
+    return idx.tz_localize(None).to_numpy(dtype="datetime64[us]")
+
+
+def _utc_arrow(arr: np.ndarray) -> pa.Array:
+    """Naive UTC ``datetime64[us]`` values as an Arrow ``timestamp[us, UTC]`` column (NaT -> null)."""
+    return pa.array(arr, type=pa.timestamp("us"), from_pandas=True).cast(
+        pa.timestamp("us", tz="UTC")
+    )
+
+
+def _float_column(col: pd.Series) -> np.ndarray:
+    """A column as float64 (non-numbers -> NaN)."""
+    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
+        return col.to_numpy(dtype=np.float64, na_value=np.nan)
+    return pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _sample_column(streams: pd.DataFrame, c: str, n: int) -> np.ndarray:
+    """One stored sample column of an activity's streams (filled when the stream is absent)."""
+    if c == "timestamp":
+        if c in streams:
+            return _utc_us(streams[c])
+        return np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
+    if c == "gps_spike":
+        if c in streams:
+            return streams[c].to_numpy(dtype=bool, na_value=False)
+        return np.zeros(n, dtype=bool)
+    if c in streams:
+        return _float_column(streams[c])
+    return np.full(n, np.nan)
+
+
+@dataclass(frozen=True)
+class PreparedRows:
+    """One activity's samples, laps and events as the store's columns (numpy arrays).
+
+    Made by :func:`prepare_rows`, which an import runs in its worker processes so
+    that the single store writer only concatenates and inserts.
+    """
+
+    n_samples: int
+    samples: dict[str, np.ndarray]
+    dev: dict[str, np.ndarray]
+    n_laps: int
+    laps: dict[str, np.ndarray]
+    n_events: int
+    events: dict[str, np.ndarray]
+
+
+def prepare_rows(a: Activity) -> PreparedRows:
+    """The store's column arrays for one activity (no ids yet: those come at write time)."""
+    streams = a.streams
+    n = len(streams)
+    samples = {c: _sample_column(streams, c, n) for c in SAMPLE_COLUMNS}
+    idx, names, values = [], [], []
+    for c in streams.columns:
+        if not str(c).startswith("dev_"):
+            continue
+        v = _float_column(streams[c])
+        ok = np.flatnonzero(~np.isnan(v))
+        if ok.size:
+            idx.append(ok.astype(np.int32))
+            names.append(np.full(ok.size, str(c)[4:], dtype=object))
+            values.append(v[ok])
+    dev = {
+        "idx": np.concatenate(idx) if idx else np.zeros(0, dtype=np.int32),
+        "name": np.concatenate(names) if names else np.zeros(0, dtype=object),
+        "value": np.concatenate(values) if values else np.zeros(0),
+    }
+    laps_df = a.laps
+    nl = len(laps_df)
+    laps: dict[str, np.ndarray] = {}
+    for c in LAP_COLUMNS:
+        col = laps_df[c] if c in laps_df else pd.Series([None] * nl, dtype=object)
+        if c in ("start_time", "end_time"):
+            laps[c] = _utc_us(col)
+        elif c in ("intensity", "trigger", "sport"):
+            laps[c] = np.array(_texts(col), dtype=object)
+        else:
+            laps[c] = _float_column(col)
+    raw: Any = laps_df["raw"] if "raw" in laps_df else [{}] * nl
+    laps["raw"] = np.array([json.dumps(_clean(r or {})) for r in raw], dtype=object)
+    ev = a.events
+    ne = len(ev)
+    events: dict[str, np.ndarray] = {
+        "timestamp": _utc_us(ev["timestamp"]) if ne else np.zeros(0, dtype="datetime64[us]")
+    }
+    for name in ("event", "event_type"):
+        col = ev[name] if name in ev else pd.Series([None] * ne, dtype=object)
+        events[name] = np.array(_texts(col), dtype=object)
+    data: Any = ev["data"] if "data" in ev else [None] * ne
+    events["data"] = np.array([json.dumps(_clean(v)) for v in data], dtype=object)
+    return PreparedRows(n, samples, dev, nl, laps, ne, events)
+
+
+@dataclass(frozen=True)
+class FileRows:
+    """What one input file contributes to the store: its activities and their totals.
+
+    ``prepared`` (one :class:`PreparedRows` per activity) may be made ahead, in
+    another process; otherwise the store prepares them when writing.
+    """
+
+    activities: Sequence[Activity]
+    totals: Sequence[Totals]
+    size_bytes: int
+    prepared: Sequence[PreparedRows] | None = None
 
 
 @dataclass(frozen=True)
@@ -259,6 +392,13 @@ class Store:
         ).fetchone()
         return row is not None
 
+    def source_hashes(self, athlete_id: int) -> set[str]:
+        """SHA-256 of every file this athlete has imported (one query, for a batch import)."""
+        rows = self.con.execute(
+            "SELECT sha256 FROM source_files WHERE athlete_id = ?", [athlete_id]
+        ).fetchall()
+        return {r[0] for r in rows}
+
     def add_file(
         self,
         athlete_id: int,
@@ -272,47 +412,79 @@ class Store:
         """
         if not activities:
             return []
-        src = activities[0].source
+        return self.add_files(athlete_id, [FileRows(activities, totals, size_bytes)])[0]
+
+    def add_files(self, athlete_id: int, files: Sequence[FileRows]) -> list[list[int]]:
+        """Store several files in one transaction, one bulk insert per table.
+
+        All of them are stored, or none (a kill or an error mid-way leaves no trace).
+        Returns, per file, the ids of its activities, or an empty list for a file the
+        athlete already has (same content, also within this batch).
+        """
+        files = [f for f in files if f.activities]
+        if not files:
+            return []
         try:
-            return self._add_file(athlete_id, activities, totals, size_bytes)
+            with self.transaction():
+                return self._add_files(athlete_id, files)
         except duckdb.Error as exc:
-            raise StoreError(f"could not store {src.path}: {exc}".splitlines()[0]) from exc
+            paths = ", ".join(f.activities[0].source.path for f in files[:3])
+            more = f" and {len(files) - 3} more" if len(files) > 3 else ""
+            raise StoreError(f"could not store {paths}{more}: {exc}".splitlines()[0]) from exc
 
-    def _add_file(
-        self,
-        athlete_id: int,
-        activities: Sequence[Activity],
-        totals: Sequence[Totals],
-        size_bytes: int,
-    ) -> list[int]:
-        src = activities[0].source
-        with self.transaction():
-            if self.has_source(athlete_id, src.sha256):
-                return []
+    def _add_files(self, athlete_id: int, files: Sequence[FileRows]) -> list[list[int]]:
+        shas = [f.activities[0].source.sha256 for f in files]
+        seen = {
+            r[0]
+            for r in self.con.execute(
+                "SELECT sha256 FROM source_files WHERE athlete_id = ? AND list_contains(?, sha256)",
+                [athlete_id, shas],
+            ).fetchall()
+        }
+        keep: list[FileRows] = []
+        for f, sha in zip(files, shas, strict=True):
+            if sha not in seen:
+                seen.add(sha)
+                keep.append(f)
+        n = sum(len(f.activities) for f in keep)
+        ids: list[int] = []
+        if n:
             ids = [
-                self._insert_activity(athlete_id, a, t)
-                for a, t in zip(activities, totals, strict=True)
+                int(r[0])
+                for r in self.con.execute(
+                    "SELECT nextval('activity_id_seq') FROM range(?)", [n]
+                ).fetchall()
             ]
-            self.con.execute(
-                "INSERT INTO source_files (athlete_id, sha256, path, format, size_bytes, n_activities)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                [athlete_id, src.sha256, src.path, src.format, size_bytes, len(activities)],
-            )
-        return ids
+        acts: list[tuple[int, Activity, Totals, PreparedRows]] = []
+        it = iter(ids)
+        for f in keep:
+            prepared = f.prepared or [prepare_rows(a) for a in f.activities]
+            for a, t, p in zip(f.activities, f.totals, prepared, strict=True):
+                acts.append((next(it), a, t, p))
+        if acts:
+            self._insert_activities(athlete_id, acts)
+            self._insert_samples([(aid, p) for aid, _, _, p in acts])
+            self._insert_laps([(aid, p) for aid, _, _, p in acts])
+            self._insert_source_files(athlete_id, keep)
+            self._insert_events([(aid, p) for aid, _, _, p in acts])
+        out: list[list[int]] = []
+        pos = 0
+        kept = {id(f) for f in keep}
+        for f in files:
+            if id(f) in kept:
+                out.append(ids[pos : pos + len(f.activities)])
+                pos += len(f.activities)
+            else:
+                out.append([])
+        return out
 
-    def _insert_activity(self, athlete_id: int, a: Activity, t: Totals) -> int:
-        row = self.con.execute("SELECT nextval('activity_id_seq')").fetchone()
-        assert row is not None
-        aid = int(row[0])
-        d: Device = a.device
-        self.con.execute(
-            """INSERT INTO activities (id, athlete_id, source_sha256, session_index, source_path, format,
-                sport, sub_sport, name, start_time, utc_offset_s, device_manufacturer, device_product,
-                device_serial, device_software, distance_m, elapsed_time_s, timer_time_s, moving_time_s,
-                avg_speed_mps, avg_cadence_spm, avg_heart_rate_bpm, max_heart_rate_bpm, total_ascent_m,
-                n_samples, n_laps, partial, warnings, summary, developer_units)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [
+    def _insert_activities(
+        self, athlete_id: int, acts: Sequence[tuple[int, Activity, Totals, PreparedRows]]
+    ) -> None:
+        cols: dict[str, list[Any]] = {c: [] for c in _ACTIVITY_COLUMNS}
+        for aid, a, t, p in acts:
+            d: Device = a.device
+            row = (
                 aid,
                 athlete_id,
                 a.source.sha256,
@@ -322,7 +494,9 @@ class Store:
                 a.sport,
                 a.sub_sport,
                 a.name,
-                a.start_time,
+                pd.Timestamp(a.start_time).tz_convert("UTC")
+                if pd.Timestamp(a.start_time).tzinfo is not None
+                else pd.Timestamp(a.start_time).tz_localize("UTC"),
                 a.utc_offset_s,
                 d.manufacturer,
                 d.product,
@@ -337,110 +511,145 @@ class Store:
                 t.avg_heart_rate_bpm,
                 t.max_heart_rate_bpm,
                 t.total_ascent_m,
-                len(a.streams),
-                len(a.laps),
+                p.n_samples,
+                p.n_laps,
                 a.partial,
                 json.dumps(list(a.warnings)),
                 json.dumps(_clean(a.summary)),
                 json.dumps(a.developer_units),
-            ],
-        )
-        self._insert_samples(aid, a.streams)
-        self._insert_laps(aid, a.laps)
-        self._insert_events(aid, a.events)
-        return aid
-
-    def _insert_samples(self, aid: int, streams: pd.DataFrame) -> None:
-        n = len(streams)
-        if n == 0:
-            return
-        frame = pd.DataFrame({"activity_id": np.full(n, aid, dtype=np.int64), "idx": np.arange(n)})
-        for c in SAMPLE_COLUMNS:
-            if c in streams:
-                frame[c] = streams[c].to_numpy()
-            elif c == "gps_spike":
-                frame[c] = False
-            elif c == "timestamp":
-                frame[c] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
+            )
+            for c, v in zip(_ACTIVITY_COLUMNS, row, strict=True):
+                cols[c].append(v)
+        types = {
+            "id": pa.int64(),
+            "athlete_id": pa.int32(),
+            "session_index": pa.int32(),
+            "start_time": pa.timestamp("us", tz="UTC"),
+            "utc_offset_s": pa.int32(),
+            "n_samples": pa.int32(),
+            "n_laps": pa.int32(),
+            "partial": pa.bool_(),
+        }
+        arrays = {}
+        for c, values in cols.items():
+            if c in types:
+                arrays[c] = pa.array(values, type=types[c])
+            elif c in _ACTIVITY_FLOATS:
+                arrays[c] = pa.array(
+                    [None if v is None else float(v) for v in values], type=pa.float64()
+                )
             else:
-                frame[c] = np.nan
-        self._insert_frame("samples", frame)
-        dev_cols = [c for c in streams.columns if c.startswith("dev_")]
-        if dev_cols:
-            long = (
-                streams[dev_cols]
-                .reset_index(drop=True)
-                .melt(var_name="name", value_name="value", ignore_index=False)
-            )
-            long = long[long["value"].notna()]
-            long = pd.DataFrame(
-                {
-                    "activity_id": aid,
-                    "idx": long.index.to_numpy(),
-                    "name": long["name"].str.slice(4).to_numpy(),
-                    "value": long["value"].astype("float64").to_numpy(),
-                }
-            )
-            self._insert_frame("dev_samples", long)
+                arrays[c] = pa.array([None if v is None else str(v) for v in values], pa.string())
+        self._insert_arrow("activities", pa.table(arrays))
 
-    def _insert_frame(self, table: str, frame: pd.DataFrame) -> None:
-        """Insert a whole frame in one statement (columns named as in the table)."""
-        if frame.empty:
+    def _insert_samples(self, items: Sequence[tuple[int, PreparedRows]]) -> None:
+        items = [(aid, p) for aid, p in items if p.n_samples]
+        if not items:
             return
-        self.con.register("_rows_in", frame)
+        arrays = {
+            "activity_id": pa.array(
+                np.concatenate([np.full(p.n_samples, aid, dtype=np.int64) for aid, p in items])
+            ),
+            "idx": pa.array(
+                np.concatenate([np.arange(p.n_samples, dtype=np.int32) for _, p in items])
+            ),
+        }
+        for c in SAMPLE_COLUMNS:
+            arr = np.concatenate([p.samples[c] for _, p in items])
+            if c == "timestamp":
+                arrays[c] = _utc_arrow(arr)
+            else:
+                arrays[c] = pa.array(arr, from_pandas=c != "gps_spike")
+        self._insert_arrow("samples", pa.table(arrays))
+        dev = [(aid, p.dev) for aid, p in items if p.dev["value"].size]
+        if dev:
+            self._insert_arrow(
+                "dev_samples",
+                pa.table(
+                    {
+                        "activity_id": pa.array(
+                            np.concatenate(
+                                [np.full(d["value"].size, aid, dtype=np.int64) for aid, d in dev]
+                            )
+                        ),
+                        "idx": pa.array(np.concatenate([d["idx"] for _, d in dev])),
+                        "name": pa.array(
+                            np.concatenate([d["name"] for _, d in dev]), type=pa.string()
+                        ),
+                        "value": pa.array(
+                            np.concatenate([d["value"] for _, d in dev]), from_pandas=True
+                        ),
+                    }
+                ),
+            )
+
+    def _insert_arrow(self, table: str, data: pa.Table) -> None:
+        """Insert a whole Arrow table in one statement (columns named as in the table)."""
+        if data.num_rows == 0:
+            return
+        self.con.register("_rows_in", data)
         try:
-            cols = ", ".join(f'"{c}"' for c in frame.columns)
+            cols = ", ".join(f'"{c}"' for c in data.column_names)
             self.con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _rows_in")
         finally:
             self.con.unregister("_rows_in")
 
-    def _insert_laps(self, aid: int, laps: pd.DataFrame) -> None:
-        n = len(laps)
-        if n == 0:
+    def _insert_laps(self, items: Sequence[tuple[int, PreparedRows]]) -> None:
+        items = [(aid, p) for aid, p in items if p.n_laps]
+        if not items:
             return
-        frame = pd.DataFrame(
-            {"activity_id": np.full(n, aid, dtype=np.int64), "lap_index": np.arange(n)}
-        )
-        for c in LAP_COLUMNS:
-            col = laps[c] if c in laps else pd.Series([None] * n)
+        arrays = {
+            "activity_id": pa.array(
+                np.concatenate([np.full(p.n_laps, aid, dtype=np.int64) for aid, p in items])
+            ),
+            "lap_index": pa.array(
+                np.concatenate([np.arange(p.n_laps, dtype=np.int32) for _, p in items])
+            ),
+        }
+        for c in (*LAP_COLUMNS, "raw"):
+            arr = np.concatenate([p.laps[c] for _, p in items])
             if c in ("start_time", "end_time"):
-                frame[c] = pd.to_datetime(col.to_numpy(), utc=True).floor("us")
-            elif c in ("intensity", "trigger", "sport"):
-                frame[c] = [
-                    None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
-                    for v in col
-                ]
+                arrays[c] = _utc_arrow(arr)
+            elif arr.dtype == object:
+                arrays[c] = pa.array(arr, type=pa.string(), from_pandas=True)
             else:
-                frame[c] = pd.to_numeric(col.to_numpy(), errors="coerce").astype("float64")
-        raw = laps["raw"] if "raw" in laps else pd.Series([{}] * n)
-        frame["raw"] = [json.dumps(_clean(r or {})) for r in raw]
-        self._insert_frame("laps", frame)
+                arrays[c] = pa.array(arr, from_pandas=True)
+        self._insert_arrow("laps", pa.table(arrays))
 
-    def _insert_events(self, aid: int, events: pd.DataFrame) -> None:
-        n = len(events)
-        if n == 0:
-            return
-
-        def text(name: str) -> list[str | None]:
-            col = events[name] if name in events else pd.Series([None] * n)
-            return [
-                None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
-                for v in col
-            ]
-
-        frame = pd.DataFrame(
-            {
-                "activity_id": np.full(n, aid, dtype=np.int64),
-                "timestamp": pd.to_datetime(events["timestamp"].to_numpy(), utc=True).floor("us"),
-                "event": text("event"),
-                "event_type": text("event_type"),
-                "data": [
-                    json.dumps(_clean(v))
-                    for v in (events["data"] if "data" in events else [None] * n)
-                ],
-            }
+    def _insert_source_files(self, athlete_id: int, files: Sequence[FileRows]) -> None:
+        srcs = [f.activities[0].source for f in files]
+        self._insert_arrow(
+            "source_files",
+            pa.table(
+                {
+                    "athlete_id": pa.array([athlete_id] * len(files), type=pa.int32()),
+                    "sha256": pa.array([s.sha256 for s in srcs], type=pa.string()),
+                    "path": pa.array([s.path for s in srcs], type=pa.string()),
+                    "format": pa.array([s.format for s in srcs], type=pa.string()),
+                    "size_bytes": pa.array([f.size_bytes for f in files], type=pa.int64()),
+                    "n_activities": pa.array([len(f.activities) for f in files], type=pa.int32()),
+                }
+            ),
         )
-        self._insert_frame("events", frame)
+
+    def _insert_events(self, items: Sequence[tuple[int, PreparedRows]]) -> None:
+        """The last rows a batch writes (tests kill the process right after this)."""
+        items = [(aid, p) for aid, p in items if p.n_events]
+        if not items:
+            return
+        arrays = {
+            "activity_id": pa.array(
+                np.concatenate([np.full(p.n_events, aid, dtype=np.int64) for aid, p in items])
+            ),
+            "timestamp": _utc_arrow(np.concatenate([p.events["timestamp"] for _, p in items])),
+        }
+        for name in ("event", "event_type", "data"):
+            arrays[name] = pa.array(
+                np.concatenate([p.events[name] for _, p in items]),
+                type=pa.string(),
+                from_pandas=True,
+            )
+        self._insert_arrow("events", pa.table(arrays))
 
     # -- reading --------------------------------------------------------------------------
     def list_activities(
