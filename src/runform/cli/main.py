@@ -99,7 +99,8 @@ def import_cmd(
 ) -> None:
     """Import activities from files, folders and bulk-export archives.
 
-    Each file is stored in one transaction; importing the same content again is a no-op.
+    Files are read on every core and stored several to a transaction: an interrupted
+    import keeps every batch it finished, and importing the same content again is a no-op.
     Unknown files are counted and skipped; a bad file is reported and the rest goes on.
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -124,7 +125,9 @@ def import_cmd(
             def tick(label: str, done: int) -> None:
                 progress.update(task, completed=done, description=Path(label).name[-40:])
 
-            report = services.import_paths(store, paths, athlete=state.athlete, progress=tick)
+            report = services.import_paths(
+                store, paths, athlete=state.athlete, progress=tick, expected_files=total
+            )
     if as_json:
         _echo_json(report.as_json())
     else:
