@@ -1159,6 +1159,88 @@ def metronome_cmd(
 
 
 # -- demo -------------------------------------------------------------------------------------
+def _write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file in the same folder, then rename."""
+    path = path.expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+@app.command("report")
+def report_cmd(
+    activity_id: Annotated[
+        int | None, typer.Argument(help="Activity id for an activity report.", show_default=False)
+    ] = None,
+    season: Annotated[
+        bool, typer.Option("--season", help="The season report instead of one activity.")
+    ] = False,
+    plan: Annotated[
+        bool, typer.Option("--plan", help="The current plan and how it went instead.")
+    ] = False,
+    weeks: Annotated[
+        int, typer.Option(min=1, max=520, help="Weeks the season report covers.")
+    ] = 16,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="HTML file to write (default: runform-<id>.html, runform-season.html, "
+            "runform-plan.html in the current folder).",
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write a self-contained HTML report (works offline): one activity, the season, or the plan."""
+    import time
+
+    from runform import report
+
+    chosen = (activity_id is not None) + season + plan
+    if chosen != 1:
+        raise UsageError("report: give exactly one of an activity ID, --season or --plan")
+    t0 = time.perf_counter()
+    with _open_store() as store:
+        if activity_id is not None:
+            html = report.activity_html(store, state.athlete, activity_id)
+            default = f"runform-{activity_id}.html"
+        elif season:
+            html = report.season_html(store, state.athlete, weeks=weeks)
+            default = "runform-season.html"
+        else:
+            html = report.plan_html(store, state.athlete)
+            default = "runform-plan.html"
+    out = output or Path(default)
+    _write_text_atomic(out, html)
+    seconds = time.perf_counter() - t0
+    if as_json:
+        _echo_json({"path": str(out.resolve()), "bytes": len(html.encode()), "seconds": seconds})
+    else:
+        typer.echo(f"wrote {out} ({len(html.encode()) / 1024:.0f} KB) in {seconds:.1f} s")
+
+
+@app.command("serve")
+def serve_cmd(
+    port: Annotated[int, typer.Option(help="TCP port (0 picks a free one).")] = 8765,
+    host: Annotated[
+        str, typer.Option(help="Address to bind; only loopback unless --allow-remote.")
+    ] = "127.0.0.1",
+    allow_remote: Annotated[
+        bool,
+        typer.Option(
+            "--allow-remote",
+            help="Allow binding a non-loopback address (the dashboard has no login).",
+        ),
+    ] = False,
+) -> None:
+    """Open the local web dashboard: activities, season, plan, and import by upload."""
+    from runform.web import serve
+
+    serve(_db_path(), state.athlete, host, port, allow_remote=allow_remote)
+
+
 @app.command("demo")
 def demo_cmd(
     folder: Annotated[
