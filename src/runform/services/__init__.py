@@ -7,7 +7,7 @@ and returns plain data; nothing here prints.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -115,6 +115,7 @@ def import_paths(
     progress: ProgressFn | None = None,
     workers: int | None = None,
     expected_files: int | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> ImportReport:
     """Import files, folders and archives for an athlete.
 
@@ -122,7 +123,8 @@ def import_paths(
     written several to a transaction (see :mod:`runform.services.importer`).
     Unknown files are counted as skipped; a bad file is reported and the batch goes on.
     ``expected_files`` (e.g. from :func:`count_inputs`) lets a small import skip the
-    process pool.
+    process pool. ``labels`` maps a path as given to the name the user knows it by
+    (an upload saved under a temporary name): reports and the stored source path use it.
     """
     from runform.services.importer import run_import
 
@@ -132,7 +134,7 @@ def import_paths(
     run_import(
         store,
         athlete_id,
-        iter_members(list(paths), stats),
+        _relabel(iter_members(list(paths), stats), labels or {}),
         report,
         apply_hints=_apply_hints,
         progress=progress,
@@ -141,6 +143,21 @@ def import_paths(
     )
     report.skipped += stats.skipped
     return report
+
+
+def _relabel(members: Iterator[Member], labels: Mapping[str, str]) -> Iterator[Member]:
+    """Members with a given path's prefix replaced by the name the user knows it by."""
+    if not labels:
+        yield from members
+        return
+    from dataclasses import replace
+
+    for m in members:
+        for given, name in labels.items():
+            if m.label == given or m.label.startswith(given + "!"):
+                m = replace(m, label=name + m.label[len(given) :])
+                break
+        yield m
 
 
 def count_inputs(paths: Sequence[str | Path]) -> int:

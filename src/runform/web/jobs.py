@@ -2,8 +2,7 @@
 
 DuckDB lets one process hold a store file and serialises writers, so every
 upload is queued to a single worker thread that runs
-:func:`runform.services.import_paths` (one transaction per file, as for
-``runform import``) on its own cursor. The page polls the job
+:func:`runform.services.import_paths` (as ``runform import`` does) on its own cursor. The page polls the job
 (``GET /api/import/<job>``) while it runs.
 """
 
@@ -180,7 +179,14 @@ class ImportWorker:
                     job.current = job.label(label)
 
             with self._open_store() as store:
-                report = services.import_paths(store, paths, athlete=self._athlete, progress=tick)
+                report = services.import_paths(
+                    store,
+                    paths,
+                    athlete=self._athlete,
+                    progress=tick,
+                    expected_files=total,
+                    labels={str(s): n for s, n in zip(job.saved, job.files, strict=True)},
+                )
             with self._lock:
                 job.imported = report.imported
                 job.duplicates = report.duplicates
