@@ -1241,6 +1241,199 @@ def serve_cmd(
     serve(_db_path(), state.athlete, host, port, allow_remote=allow_remote)
 
 
+class ViewChoice(StrEnum):
+    """Where the camera stood."""
+
+    side = "side"
+    rear = "rear"
+
+
+class PoseModelChoice(StrEnum):
+    """BlazePose landmark model (heavy tracks the far leg best; lite is about 3x faster)."""
+
+    heavy = "heavy"
+    lite = "lite"
+
+
+@app.command("video")
+def video_cmd(
+    clips: Annotated[
+        list[str],
+        typer.Argument(
+            help="A clip to analyse, or `compare BEFORE AFTER` (clips or their .video.json).",
+            show_default=False,
+        ),
+    ],
+    view: Annotated[ViewChoice, typer.Option(help="Camera position.")] = ViewChoice.side,
+    height_cm: Annotated[
+        float | None,
+        typer.Option(min=100, max=230, help="Runner's height [cm], for values in cm."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("-o", "--out", help="Folder for the JSON, contact sheet and annotated video."),
+    ] = None,
+    model: Annotated[PoseModelChoice, typer.Option(help="Pose model.")] = PoseModelChoice.heavy,
+    stride: Annotated[
+        int, typer.Option(min=1, max=8, help="Analyse every Nth frame (faster; 1 = all).")
+    ] = 1,
+    no_video: Annotated[
+        bool, typer.Option("--no-video", help="Skip the annotated video (the slowest output).")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Gait from a filmed run (side: cadence, foot strike, over-striding, lean; rear: pelvic drop).
+
+    Needs the optional extra: pip install 'runform[video]'. Pose estimation runs on the CPU,
+    offline, with the BlazePose model shipped in the package.
+    """
+    from runform.services import video
+
+    if clips[0] == "compare":
+        if len(clips) != 3:
+            raise UsageError("video compare: give two clips or .video.json files, BEFORE AFTER")
+        before, after = (
+            c if c.endswith(".json") else _video_result(c, view, height_cm, model, stride)
+            for c in clips[1:]
+        )
+        cmp = video.compare_videos(before, after)
+        if as_json:
+            _echo_json(cmp)
+        else:
+            _print_video_compare(cmp)
+        return
+    if len(clips) != 1:
+        raise UsageError("video: give one clip (or `compare BEFORE AFTER`)")
+    result = _video_result(
+        clips[0], view, height_cm, model, stride, out=out, annotated=not no_video, show=not as_json
+    )
+    if out is not None:
+        from runform.report import page
+        from runform.video.html import html_section
+
+        html_path = out / f"{Path(clips[0]).stem}.video.html"
+        _write_text_atomic(
+            html_path, page(f"runform video: {Path(clips[0]).name}", html_section(result))
+        )
+        result["outputs"]["html"] = str(html_path)
+    if as_json:
+        _echo_json(result)
+    else:
+        _print_video(result)
+
+
+def _video_result(
+    clip: str,
+    view: ViewChoice,
+    height_cm: float | None,
+    model: PoseModelChoice,
+    stride: int,
+    *,
+    out: Path | None = None,
+    annotated: bool = False,
+    show: bool = True,
+) -> dict[str, Any]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from runform.services import video
+
+    progress = Progress(
+        TextColumn(f"[bold]pose {Path(clip).name[-30:]}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        transient=True,
+        disable=not show or not sys.stderr.isatty(),
+        console=_stderr_console(),
+    )
+    with progress:
+        task = progress.add_task("", total=None)
+
+        def tick(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        return video.analyze_video(
+            clip,
+            view=view.value,
+            height_cm=height_cm,
+            out_dir=out,
+            model=model.value,
+            stride=stride,
+            annotated_video=annotated,
+            progress=tick,
+        )
+
+
+def _metric_rows(metrics: dict[str, Any]) -> Any:
+    from rich.table import Table
+
+    table = Table(title_justify="left")
+    for col in ("measure", "mean", "sd", "steps", "left", "right", "unit"):
+        table.add_column(col, justify="left" if col in ("measure", "unit") else "right")
+    for key, m in metrics.items():
+        table.add_row(
+            key.replace("_", " "),
+            _fmt2(m.get("mean")),
+            _fmt2(m.get("sd")),
+            str(m.get("n", "")),
+            _fmt2(m.get("left")),
+            _fmt2(m.get("right")),
+            str(m.get("unit", "")),
+        )
+    return table
+
+
+def _print_video(r: dict[str, Any]) -> None:
+    con = _console()
+    pose = r.get("pose", {})
+    found = pose.get("person_found_fraction")
+    con.print(
+        f"[bold]{Path(str(r.get('clip'))).name}[/] ({r['view']} view): person found in "
+        f"{(found or 0) * 100:.0f} % of frames, model {pose.get('model')}, stride {pose.get('stride')}",
+        highlight=False,
+    )
+    part = r[r["view"]]
+    if part.get("cadence_spm") is not None:
+        con.print(f"Cadence {part['cadence_spm']:.1f} steps/min", highlight=False)
+    if part.get("strike_pattern"):
+        con.print(f"Foot strike: {part['strike_pattern']}", highlight=False)
+    metrics = dict(part.get("metrics", {}))
+    if part.get("trunk_lean_deg"):
+        metrics["trunk_lean"] = part["trunk_lean_deg"]
+    con.print(_metric_rows(metrics))
+    for f in part.get("flags", []):
+        con.print(f"[yellow]flag[/] {f}", highlight=False)
+    for n in part.get("notes", []):
+        con.print(f"note: {n}", highlight=False)
+    for name, path in (r.get("outputs") or {}).items():
+        con.print(f"{name}: {path}", highlight=False)
+
+
+def _print_video_compare(c: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    con = _console()
+    cad = c.get("cadence_spm", {})
+    con.print(
+        f"{c.get('before')} -> {c.get('after')} ({c['view']} view): cadence "
+        f"{_fmt2(cad.get('before'))} -> {_fmt2(cad.get('after'))} steps/min",
+        highlight=False,
+    )
+    table = Table(title_justify="left")
+    for col in ("measure", "before", "after", "change", "2 x SE", "real change?", "unit"):
+        table.add_column(col)
+    for key, m in c.get("metrics", {}).items():
+        table.add_row(
+            key.replace("_", " "),
+            _fmt2(m["before"]),
+            _fmt2(m["after"]),
+            _fmt2(m["change"]),
+            _fmt2(2 * m["standard_error"]),
+            "yes" if m["changed"] else "no",
+            str(m.get("unit", "")),
+        )
+    con.print(table)
+
+
 @app.command("demo")
 def demo_cmd(
     folder: Annotated[
@@ -1250,9 +1443,13 @@ def demo_cmd(
         ),
     ] = None,
     weeks: Annotated[int, typer.Option(min=4, max=20, help="Length of the synthetic block.")] = 16,
+    serve: Annotated[
+        bool, typer.Option("--serve", help="Then open the dashboard on the demo store.")
+    ] = False,
+    port: Annotated[int, typer.Option(help="Dashboard port with --serve.")] = 8765,
     as_json: JsonOpt = False,
 ) -> None:
-    """Generate a synthetic 16-week marathon block as FIT files, import it, and show what was found."""
+    """Generate a synthetic marathon block as FIT files, import it, show what was found, write reports."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
     from rich.table import Table
 
@@ -1329,7 +1526,24 @@ def demo_cmd(
     for f in result["load"]["flags"]:
         con.print(f"[red]flag[/] {f['week']}: {f['message']}", highlight=False)
     con.print(f"Files and planted truth: {result['folder']}/files", highlight=False)
+    rep = result.get("reports", {})
+    for key, label in (
+        ("season", "Season report"),
+        ("long_run", "Long-run report"),
+        ("plan", "Plan report"),
+    ):
+        if key in rep:
+            con.print(f"{label}: {rep[key]}", highlight=False)
     con.print(f"Explore: runform --db {result['store']} --athlete demo activities", highlight=False)
+    if serve:
+        from runform.web import serve as serve_dashboard
+
+        serve_dashboard(Path(result["store"]), result["athlete"], "127.0.0.1", port)
+    else:
+        con.print(
+            f"Dashboard: runform --db {result['store']} --athlete demo serve  (or runform demo --serve)",
+            highlight=False,
+        )
 
 
 def main() -> None:
