@@ -1572,20 +1572,30 @@ def main() -> None:
         sys.exit(rv)
 
 
-def _click_exceptions() -> tuple[type[BaseException], ...]:
-    import click
+def _click_classes(name: str) -> tuple[type[BaseException], ...]:
+    """click's exception class ``name`` from click and from the copy newer typer releases vendor."""
+    import importlib
 
-    return (click.exceptions.ClickException, click.exceptions.Abort, click.exceptions.Exit)
+    found: list[type[BaseException]] = []
+    for module in ("click.exceptions", "typer._click.exceptions", "typer.exceptions"):
+        try:
+            cls = getattr(importlib.import_module(module), name, None)
+        except ImportError:
+            continue
+        if isinstance(cls, type) and issubclass(cls, BaseException) and cls not in found:
+            found.append(cls)
+    return tuple(found)
+
+
+def _click_exceptions() -> tuple[type[BaseException], ...]:
+    return _click_classes("ClickException") + _click_classes("Abort") + _click_classes("Exit")
 
 
 def _handle_click(exc: BaseException) -> None:
-    import click
-
-    if isinstance(exc, click.exceptions.Exit):
-        sys.exit(exc.exit_code)
-    if isinstance(exc, click.exceptions.Abort):
+    if isinstance(exc, _click_classes("Exit")):
+        sys.exit(getattr(exc, "exit_code", 0))
+    if isinstance(exc, _click_classes("Abort")):
         typer.echo("runform: aborted", err=True)
         sys.exit(1)
-    assert isinstance(exc, click.exceptions.ClickException)
-    exc.show()
-    sys.exit(exc.exit_code)
+    exc.show()  # type: ignore[attr-defined]
+    sys.exit(getattr(exc, "exit_code", 2))
