@@ -20,17 +20,19 @@ gives an answer.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
 
-from runform.core.efforts import best_efforts
+from runform.core.efforts import Effort, best_efforts
 from runform.errors import NotFoundError, RunformError, UsageError
-from runform.performance.effective import HrMethod, effective_vdot
+from runform.performance.effective import EffectiveVdot, HrMethod, effective_vdot
 from runform.performance.races import Race
 from runform.performance.vdot import vdot_from_race
+from runform.services.metrics_cache import Metric, get_or_compute
 from runform.services.profile import resolve_profile
 from runform.store.db import Store
 
@@ -123,6 +125,47 @@ def add_race(store: Store, athlete: str, race: Race, day: date) -> dict[str, Any
     }
 
 
+def _per_run(
+    store: Store,
+    athlete_id: int,
+    run_ids: list[int],
+    hr_max: float,
+    hr_rest: float,
+    method: HrMethod,
+) -> dict[int, tuple[list[tuple[Effort, float | None]], EffectiveVdot | None]]:
+    """Best efforts (parameter-free) and heart-rate VDOT (keyed by HR max, HR rest and
+    method) of each run, through the metrics cache."""
+    m_eff = Metric.of("best_efforts")
+    m_hr = Metric.of("hr_vdot", hr_max=hr_max, hr_rest=hr_rest, method=method)
+
+    def compute(activity_id: int, missing: Sequence[Metric]) -> dict[Metric, Any]:
+        streams = store.streams(activity_id)
+        out: dict[Metric, Any] = {}
+        if m_eff in missing:
+            # each effort with its VDOT (a pure function of distance and time, so cached too)
+            out[m_eff] = [
+                asdict(e)
+                | {"vdot": _vdot(e.distance_m, e.time_s) if e.distance_m >= EFFORT_MIN_M else None}
+                for e in best_efforts(streams)
+            ]
+        if m_hr in missing:
+            ev = effective_vdot(streams, hr_max, hr_rest, method=method)
+            out[m_hr] = None if ev is None else asdict(ev)
+        return out
+
+    got = get_or_compute(store, athlete_id, [m_eff, m_hr], run_ids, compute)
+    return {
+        rid: (
+            [
+                (Effort(**{k: v for k, v in e.items() if k != "vdot"}), e["vdot"])
+                for e in got[m_eff][rid]
+            ],
+            None if got[m_hr][rid] is None else EffectiveVdot(**got[m_hr][rid]),
+        )
+        for rid in run_ids
+    }
+
+
 def fitness(
     store: Store, athlete: str, extra_races: list[DatedRace] | None = None
 ) -> dict[str, Any]:
@@ -164,19 +207,20 @@ def fitness(
             }
         )
 
-    # 2. best efforts and 3. heart rate, one pass over the runs' streams
+    # 2. best efforts and 3. heart rate: per run, from the metrics cache (one pass over the
+    # streams of the runs not cached yet)
+    per_run = _per_run(store, aid, [r.id for r in runs], hr_max, hr_rest, method)
     efforts: dict[str, dict[str, Any]] = {}
     hr_runs: list[dict[str, Any]] = []
     effort_since = as_of - timedelta(days=EFFORT_WINDOW_DAYS)
     weekly: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for r in runs:
-        streams = store.streams(r.id)
+        run_efforts, ev = per_run[r.id]
         day = r.start_time.date()
         week = _iso_week(day)
-        for e in best_efforts(streams):
+        for e, v in run_efforts:
             if e.distance_m < EFFORT_MIN_M:
                 continue
-            v = _vdot(e.distance_m, e.time_s)
             if v is None:
                 continue
             weekly[week]["effort"].append(v)
@@ -190,7 +234,6 @@ def fitness(
                     "date": str(day),
                     "activity_id": r.id,
                 }
-        ev = effective_vdot(streams, hr_max, hr_rest, method=method)
         if ev is not None:
             hr_runs.append(
                 {"activity_id": r.id, "date": day, "vdot": ev.vdot, "steady_s": ev.steady_s}

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -28,7 +30,15 @@ from runform.core.cadence import (
     step_length_at,
 )
 from runform.core.classify import RunnerPaces, classify_run
-from runform.core.durability import durability, durability_trend
+from runform.core.durability import (
+    Decoupling,
+    Durability,
+    DurabilityWindow,
+    FatigueOnset,
+    MetricDrift,
+    durability,
+    durability_trend,
+)
 from runform.core.dynamics import running_dynamics
 from runform.core.grade import GradeModel
 from runform.core.hills import analyze_hills, grade_stream
@@ -38,6 +48,7 @@ from runform.core.strides import detect_strides, score_strides
 from runform.errors import NotFoundError, RunformError
 from runform.performance.vdot import race_time_from_vdot, training_paces
 from runform.services.fitness import fitness
+from runform.services.metrics_cache import Metric, get_or_compute
 from runform.store.db import Store
 
 
@@ -63,20 +74,50 @@ def _runner_paces(
     return paces, five_k, float(vdot)
 
 
+def _bins_payload(streams: Any) -> dict[str, Any] | None:
+    """A run's steady cadence bins as JSON (None without cadence or steady running)."""
+    if "cadence" not in streams:
+        return None
+    try:
+        b = steady_samples(streams).to_bins()
+    except RunformError:
+        return None
+    return {
+        "speed_basis": b.speed_basis,
+        "speed_mps": b.speed_mps.tolist(),
+        "cadence_spm": b.cadence_spm.tolist(),
+        "seconds": b.seconds.tolist(),
+        "group": b.group.tolist(),
+    }
+
+
+def _bins_from(payload: dict[str, Any]) -> CadenceBins:
+    return CadenceBins(
+        np.asarray(payload["speed_mps"], dtype=float),
+        np.asarray(payload["cadence_spm"], dtype=float),
+        np.asarray(payload["seconds"], dtype=float),
+        np.asarray(payload["group"], dtype=np.int64),
+        payload["speed_basis"],
+    )
+
+
 def cadence_model(
     store: Store, athlete: str
 ) -> tuple[CadenceModel | None, list[tuple[datetime, CadenceBins]]]:
-    """The runner's personal cadence-speed model fitted over all their runs, and per-run bins."""
+    """The runner's personal cadence-speed model fitted over all their runs, and per-run bins.
+
+    The per-run bins depend on the streams only and come from the metrics cache; the
+    model is refitted from them on every call, so a new run always changes it.
+    """
     aid = store.athlete_id(athlete)
-    items: list[tuple[datetime, CadenceBins]] = []
-    for r in store.list_activities(aid, sport="running"):
-        streams = store.streams(r.id)
-        if "cadence" not in streams:
-            continue
-        try:
-            items.append((r.start_time, steady_samples(streams).to_bins()))
-        except RunformError:
-            continue
+    runs = store.list_activities(aid, sport="running")
+    m_bins = Metric.of("cadence_bins")
+
+    def compute(activity_id: int, missing: Sequence[Metric]) -> dict[Metric, Any]:
+        return {m_bins: _bins_payload(store.streams(activity_id))}
+
+    got = get_or_compute(store, aid, [m_bins], [r.id for r in runs], compute)[m_bins]
+    items = [(r.start_time, _bins_from(got[r.id])) for r in runs if got[r.id] is not None]
     if not items:
         return None, items
     try:
@@ -165,6 +206,71 @@ def analyze_activity(
     return out
 
 
+def _durability_payload(d: Durability | None) -> dict[str, Any] | None:
+    return None if d is None else asdict(d)
+
+
+def _durability_from(p: dict[str, Any] | None) -> Durability | None:
+    """Rebuild a cached :class:`Durability` (the inverse of ``dataclasses.asdict``)."""
+    if p is None:
+        return None
+    return Durability(
+        **{
+            **p,
+            "drift": tuple(MetricDrift(**x) for x in p["drift"]),
+            "windows": tuple(DurabilityWindow(**x) for x in p["windows"]),
+            "onset": None if p["onset"] is None else FatigueOnset(**p["onset"]),
+            "onsets": tuple(FatigueOnset(**x) for x in p["onsets"]),
+            "decoupling": None if p["decoupling"] is None else Decoupling(**p["decoupling"]),
+        }
+    )
+
+
+def _history_per_run(
+    store: Store,
+    athlete_id: int,
+    run_ids: list[int],
+    model: CadenceModel | None,
+    five_k: float | None,
+) -> dict[int, tuple[dict[str, int] | None, int, Durability | None]]:
+    """(technique counts or None without samples, strides, durability) of each run, cached.
+
+    Hill and interval repetitions depend on the streams only; strides on the 5K speed;
+    durability on the personal model's cadence slope (the only part of the model it
+    uses), so each is cached under exactly those inputs.
+    """
+    m_tech = Metric.of("technique")
+    m_strides = Metric.of("strides", five_k_speed_mps=five_k)
+    m_dur = Metric.of(
+        "durability", slope_spm_per_mps=None if model is None else model.slope_spm_per_mps
+    )
+
+    def compute(activity_id: int, missing: Sequence[Metric]) -> dict[Metric, Any]:
+        act = store.load_activity(athlete_id, activity_id)
+        if act.streams.empty:
+            return {m_tech: None, m_strides: 0, m_dur: None}
+        grade = grade_stream(act.streams)
+        out: dict[Metric, Any] = {}
+        if m_tech in missing:
+            iv = detect_intervals(act.streams, act.laps, act.start_time)
+            hills = analyze_hills(act.streams, grade=grade)
+            out[m_tech] = {
+                "interval_reps": len(iv.as_dict().get("intervals", [])),
+                "hill_reps": len(hills.repeats),
+            }
+        if m_strides in missing:
+            out[m_strides] = len(detect_strides(act.streams, five_k, grade=grade))
+        if m_dur in missing:
+            out[m_dur] = _durability_payload(durability(clean_streams(act.streams), model=model))
+        return out
+
+    got = get_or_compute(store, athlete_id, [m_tech, m_strides, m_dur], run_ids, compute)
+    return {
+        rid: (got[m_tech][rid], int(got[m_strides][rid]), _durability_from(got[m_dur][rid]))
+        for rid in run_ids
+    }
+
+
 def form_history(store: Store, athlete: str, weeks: int | None = None) -> dict[str, Any]:
     """The runner's form over the block (``runform form --json``).
 
@@ -182,26 +288,21 @@ def form_history(store: Store, athlete: str, weeks: int | None = None) -> dict[s
     model, bins = cadence_model(store, athlete)
     ref_speed = paces.easy if paces is not None else 3.2
     trend = cadence_trend(bins, reference_speed_mps=ref_speed) if bins else None
+    per_run = _history_per_run(store, aid, [r.id for r in runs], model, five_k)
     durs = []
     work: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for r in runs:
-        act = store.load_activity(aid, r.id)
-        if act.streams.empty:
+        tech, n_strides, d = per_run[r.id]
+        if tech is None:  # no samples
             continue
         week = "{}-W{:02d}".format(*r.start_time.isocalendar()[:2])
-        grade = grade_stream(act.streams)
-        d = durability(clean_streams(act.streams), model=model)
         durs.append((r.start_time, d))
-        iv = detect_intervals(act.streams, act.laps, act.start_time)
-        n_reps = len(iv.as_dict().get("intervals", []))
-        hills = analyze_hills(act.streams, grade=grade)
-        strides = detect_strides(act.streams, five_k, grade=grade)
         w = work[week]
         w["runs"] += 1
-        w["strides"] += len(strides)
-        w["runs_with_strides"] += int(bool(strides))
-        w["hill_reps"] += len(hills.repeats)
-        w["interval_reps"] += n_reps
+        w["strides"] += n_strides
+        w["runs_with_strides"] += int(bool(n_strides))
+        w["hill_reps"] += tech["hill_reps"]
+        w["interval_reps"] += tech["interval_reps"]
     out: dict[str, Any] = _as_json(
         {
             "athlete": athlete,

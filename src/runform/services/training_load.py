@@ -13,6 +13,7 @@ injury (Impellizzeri et al. 2020, doi:10.1123/ijspp.2019-0864).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,7 @@ from runform.core.load import (
     weekly_summary,
 )
 from runform.errors import NotFoundError
+from runform.services.metrics_cache import Metric, get_or_compute
 from runform.services.profile import resolve_profile
 from runform.store.db import Store
 
@@ -50,26 +52,45 @@ def _num(x: Any) -> Any:
 def activity_loads(
     store: Store, athlete: str, since: pd.Timestamp | None, threshold_speed: float | None
 ) -> pd.DataFrame:
-    """Per-activity loads (TRIMP Banister, TRIMP Edwards, rTSS) from the streams."""
+    """Per-activity loads (TRIMP Banister, TRIMP Edwards, rTSS) from the streams.
+
+    The loads come through the metrics cache: both TRIMPs keyed by HR max, HR rest and
+    sex, rTSS by the threshold speed, so a changed profile or VDOT is recomputed.
+    """
     aid = store.athlete_id(athlete)
     prof = resolve_profile(store, athlete)
     hr_max, hr_rest = float(prof["hr_max"].value), float(prof["hr_rest"].value)
     sex: Sex = "female" if prof["sex"].value == "female" else "male"
+    acts = store.list_activities(aid, since=None if since is None else since.to_pydatetime())
+    m_trimp = Metric.of("trimp", hr_max=hr_max, hr_rest=hr_rest, sex=sex)
+    m_rtss = Metric.of("rtss", threshold_speed=threshold_speed)
+
+    def compute(activity_id: int, missing: Sequence[Metric]) -> dict[Metric, Any]:
+        s = store.streams(activity_id)
+        out: dict[Metric, Any] = {}
+        if m_trimp in missing:
+            has_hr = "heart_rate" in s and s["heart_rate"].notna().sum() > 10
+            trimp = (
+                banister_trimp_stream(s["time"], s["heart_rate"], hr_rest, hr_max, sex)
+                if has_hr
+                else np.nan
+            )
+            edw = edwards_trimp_stream(s["time"], s["heart_rate"], hr_max) if has_hr else np.nan
+            out[m_trimp] = [float(trimp), float(edw)]
+        if m_rtss in missing:
+            out[m_rtss] = (
+                float(rtss(s, threshold_speed))
+                if threshold_speed and ("speed" in s or "distance" in s)
+                else np.nan
+            )
+        return out
+
+    trimps = get_or_compute(store, aid, [m_trimp], [r.id for r in acts], compute)[m_trimp]
+    rtss_ids = [r.id for r in acts if threshold_speed and r.sport == "running"]
+    by_rtss = get_or_compute(store, aid, [m_rtss], rtss_ids, compute)[m_rtss]
     rows = []
-    for r in store.list_activities(aid, since=None if since is None else since.to_pydatetime()):
-        s = store.streams(r.id)
-        has_hr = "heart_rate" in s and s["heart_rate"].notna().sum() > 10
-        trimp = (
-            banister_trimp_stream(s["time"], s["heart_rate"], hr_rest, hr_max, sex)
-            if has_hr
-            else np.nan
-        )
-        edw = edwards_trimp_stream(s["time"], s["heart_rate"], hr_max) if has_hr else np.nan
-        rt = (
-            rtss(s, threshold_speed)
-            if threshold_speed and r.sport == "running" and ("speed" in s or "distance" in s)
-            else np.nan
-        )
+    for r in acts:
+        trimp, edw = trimps[r.id]
         rows.append(
             {
                 "id": r.id,
@@ -79,7 +100,7 @@ def activity_loads(
                 "moving_time_s": r.moving_time_s or 0.0,
                 "trimp": trimp,
                 "edwards_trimp": edw,
-                "rtss": rt,
+                "rtss": by_rtss.get(r.id, np.nan),
             }
         )
     return pd.DataFrame(rows)

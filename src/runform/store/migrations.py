@@ -189,4 +189,22 @@ CREATE TABLE plans (
 CREATE SEQUENCE plan_id_seq START 1;
 """,
     ),
+    (
+        # Per-activity derived results (runform.services.metrics_cache). ``params`` is a hash of
+        # every input that changes the answer (profile values, paces, model, code version);
+        # ``source_sha256`` is the activity's source at compute time, so a row is served only
+        # while the activity it was computed from is still the one stored under that id.
+        "0004_activity_metrics",
+        """
+CREATE TABLE activity_metrics (
+    activity_id BIGINT NOT NULL,
+    kind VARCHAR NOT NULL,
+    params VARCHAR NOT NULL,
+    source_sha256 VARCHAR NOT NULL,
+    payload JSON,
+    computed_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    PRIMARY KEY (activity_id, kind, params)
+);
+""",
+    ),
 ]
