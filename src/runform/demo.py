@@ -2,8 +2,9 @@
 
 It writes a synthetic 16-week marathon block as real FIT files (with the
 planted truth as JSON beside each file, see :mod:`runform.synth`), imports them
-through the normal import path into a store of its own, and reports what the
-import found next to what was planted.
+through the normal import path into a store of its own, adds the plan the block
+followed, reports what the import found next to what was planted, and writes
+the season, long-run and plan reports (HTML) into ``reports/``.
 """
 
 from __future__ import annotations
@@ -11,11 +12,14 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from runform import services
 from runform.services.fitness import fitness, mark_race
+from runform.services.metrics_cache import warm_metrics
+from runform.services.plan import create_plan
 from runform.services.profile import set_profile
 from runform.services.training_load import load_report
 from runform.store.db import Store
@@ -75,11 +79,26 @@ def run_demo(
             run = json.loads(Path(tf).read_text())
             if run["type"] == "race" and run["start_time"] in starts:
                 mark_race(store, DEMO_ATHLETE, starts[run["start_time"]])
+        # The plan the block followed, made the day before it began: so the plan pages
+        # show plan against done for every week.
+        first = date.fromisoformat(str(block["start_date"]))
+        race_day = date.fromisoformat(str(block["race_date"]))
+        plan_weeks = max(12, min(20, ((race_day - first).days + 7) // 7))
+        create_plan(
+            store,
+            DEMO_ATHLETE,
+            race_date=race_day,
+            weeks=plan_weeks,
+            today=first - timedelta(days=1),
+        )
+        # Fill the per-activity metrics cache so the history views open fast.
+        warm_metrics(store, DEMO_ATHLETE)
     with Store(db, read_only=True) as store:
         fit = fitness(store, DEMO_ATHLETE)
         load = load_report(store, DEMO_ATHLETE, weeks=weeks, vdot=fit["current"]["vdot"])
     planted = Counter(f["type"] for f in block["files"])
     by_id = dict(zip(report.activity_ids, block["files"], strict=False))
+    reports = _write_reports(db, root / "reports", by_id, weeks)
     weekly: list[dict[str, Any]] = []
     for w in block["weekly"]:
         runs = [r for r in rows if by_id.get(r.id, {}).get("week") == w["week"]]
@@ -118,4 +137,29 @@ def run_demo(
             "heart_rate_vdot": fit["heart_rate"]["vdot"],
         },
         "load": {"metric": load["metric"], "today": load["today"], "flags": load["flags"]},
+        "reports": reports,
     }
+
+
+def _write_reports(
+    db: Path, folder: Path, by_id: dict[int, dict[str, Any]], weeks: int
+) -> dict[str, str]:
+    """Write the season report and the longest long run's report; return their paths."""
+    from runform import report
+
+    folder.mkdir(parents=True, exist_ok=True)
+    long_runs = [(f.get("distance_m") or 0.0, i) for i, f in by_id.items() if f["type"] == "long"]
+    out: dict[str, str] = {}
+    with Store(db) as store:  # writable: the reports fill the metrics cache as they go
+        season = folder / "season.html"
+        season.write_text(report.season_html(store, DEMO_ATHLETE, weeks=weeks), encoding="utf-8")
+        out["season"] = str(season)
+        if long_runs:
+            run_id = max(long_runs)[1]
+            run = folder / f"long-run-{run_id}.html"
+            run.write_text(report.activity_html(store, DEMO_ATHLETE, run_id), encoding="utf-8")
+            out["long_run"] = str(run)
+        plan = folder / "plan.html"
+        plan.write_text(report.plan_html(store, DEMO_ATHLETE), encoding="utf-8")
+        out["plan"] = str(plan)
+    return out
