@@ -99,16 +99,21 @@ def _float_column(col: pd.Series) -> np.ndarray:
 
 def _sample_column(streams: pd.DataFrame, c: str, n: int) -> np.ndarray:
     """One stored sample column of an activity's streams (filled when the stream is absent)."""
-    if c == "timestamp":
-        if c in streams:
+    if c in streams:
+        if c == "timestamp":
             return _utc_us(streams[c])
+        if c == "gps_spike":
+            return streams[c].to_numpy(dtype=bool, na_value=False)
+        return _float_column(streams[c])
+    return _absent_column(c, n)
+
+
+def _absent_column(c: str, n: int) -> np.ndarray:
+    """The stored value of a stream the activity does not have: NaT, False or NaN."""
+    if c == "timestamp":
         return np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
     if c == "gps_spike":
-        if c in streams:
-            return streams[c].to_numpy(dtype=bool, na_value=False)
         return np.zeros(n, dtype=bool)
-    if c in streams:
-        return _float_column(streams[c])
     return np.full(n, np.nan)
 
 
@@ -122,6 +127,7 @@ class PreparedRows:
 
     n_samples: int
     samples: dict[str, np.ndarray]
+    """Stored sample columns the activity has (absent streams are filled when written)."""
     dev: dict[str, np.ndarray]
     n_laps: int
     laps: dict[str, np.ndarray]
@@ -133,7 +139,9 @@ def prepare_rows(a: Activity) -> PreparedRows:
     """The store's column arrays for one activity (no ids yet: those come at write time)."""
     streams = a.streams
     n = len(streams)
-    samples = {c: _sample_column(streams, c, n) for c in SAMPLE_COLUMNS}
+    # Streams the activity does not have are left out (filled at write time): less to
+    # send back from an import worker.
+    samples = {c: _sample_column(streams, c, n) for c in SAMPLE_COLUMNS if c in streams}
     idx, names, values = [], [], []
     for c in streams.columns:
         if not str(c).startswith("dev_"):
@@ -555,7 +563,12 @@ class Store:
             ),
         }
         for c in SAMPLE_COLUMNS:
-            arr = np.concatenate([p.samples[c] for _, p in items])
+            arr = np.concatenate(
+                [
+                    p.samples[c] if c in p.samples else _absent_column(c, p.n_samples)
+                    for _, p in items
+                ]
+            )
             if c == "timestamp":
                 arrays[c] = _utc_arrow(arr)
             else:
