@@ -75,6 +75,22 @@ def _open_store(read_only: bool = False) -> Store:
     return Store(_db_path(), read_only=read_only)
 
 
+def _open_store_caching() -> Store:
+    """The store for a history command: writable, so per-activity results it computes are
+    kept in the metrics cache and the next call is fast; read-only when it cannot be written
+    (e.g. a file the user may only read)."""
+    from runform.errors import StoreError
+    from runform.store.db import Store
+
+    path = _db_path()
+    if not path.exists():
+        return Store(path, read_only=True)  # says there is no store yet
+    try:
+        return Store(path)
+    except StoreError:
+        return Store(path, read_only=True)
+
+
 def _echo_json(obj: Any) -> None:
     typer.echo(json.dumps(obj, indent=2, default=str))
 
@@ -561,7 +577,7 @@ def fitness_cmd(
     from runform.units import format_duration
 
     extra = _dated_races(race or [])
-    with _open_store(read_only=True) as store:
+    with _open_store_caching() as store:
         rep = fitness(store, state.athlete, extra)
     if as_json:
         _echo_json(rep)
@@ -647,7 +663,7 @@ def load_cmd(
     from runform.services.profile import resolve_profile
     from runform.services.training_load import load_report
 
-    with _open_store(read_only=True) as store:
+    with _open_store_caching() as store:
         vdot = None
         prof = resolve_profile(store, state.athlete)
         if prof["threshold_pace_s_per_km"].value is None and metric is not Metric.trimp:
@@ -737,7 +753,7 @@ def analyze_cmd(
     from runform.services.form import analyze_activity
     from runform.units import format_duration
 
-    with _open_store(read_only=True) as store:
+    with _open_store_caching() as store:
         rep = analyze_activity(
             store,
             state.athlete,
@@ -881,7 +897,7 @@ def form_cmd(
 
     from runform.services.form import form_history
 
-    with _open_store(read_only=True) as store:
+    with _open_store_caching() as store:
         rep = form_history(store, state.athlete, weeks=weeks)
     if as_json:
         _echo_json(rep)
@@ -1094,7 +1110,7 @@ def plan_adherence_cmd(as_json: JsonOpt = False) -> None:
 
     from runform.services.plan import adherence
 
-    with _open_store(read_only=True) as store:
+    with _open_store_caching() as store:
         rep = adherence(store, state.athlete)
     if as_json:
         _echo_json(rep)
@@ -1202,7 +1218,7 @@ def report_cmd(
     if chosen != 1:
         raise UsageError("report: give exactly one of an activity ID, --season or --plan")
     t0 = time.perf_counter()
-    with _open_store() as store:
+    with _open_store_caching() as store:
         if activity_id is not None:
             html = report.activity_html(store, state.athlete, activity_id)
             default = f"runform-{activity_id}.html"
