@@ -43,7 +43,7 @@ BATCH_SAMPLES = 400_000
 PARALLEL_MIN_FILES = 8
 """Fewer files than this are read in the main process (a pool costs more than it saves)."""
 
-IN_FLIGHT_PER_WORKER = 4
+IN_FLIGHT_PER_WORKER = 16
 """Files queued per worker process; bounds the memory held by a large archive import."""
 
 
@@ -253,7 +253,36 @@ def run_import(
             else:
                 yield member, True
 
-    for done, (member, result) in enumerate(_read_all(jobs(), n_workers), start=1):
+    with _store_threads(store, 1 if n_workers > 1 else None):
+        _collect(_read_all(jobs(), n_workers), batcher, report, bad, apply_hints, progress)
+
+
+@contextlib.contextmanager
+def _store_threads(store: Store, threads: int | None) -> Iterator[None]:
+    """Run the block with DuckDB limited to ``threads`` (the reader processes have the cores)."""
+    if threads is None:
+        yield
+        return
+    row = store.con.execute("SELECT current_setting('threads')").fetchone()
+    before = int(row[0]) if row else None
+    store.con.execute(f"SET threads = {int(threads)}")
+    try:
+        yield
+    finally:
+        if before is not None:
+            store.con.execute(f"SET threads = {before}")
+
+
+def _collect(
+    results: Iterator[tuple[Member, _Read | None]],
+    batcher: _Batcher,
+    report: Any,
+    bad: dict[int, str],
+    apply_hints: Callable[[list[Activity], Member], list[Activity]],
+    progress: Callable[[str, int], None] | None,
+) -> None:
+    """Turn read results into report entries and store batches, in input order."""
+    for done, (member, result) in enumerate(results, start=1):
         if result is None:
             if done - 1 in bad:
                 report.failed.append({"path": member.label, "error": bad.pop(done - 1)})

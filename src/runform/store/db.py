@@ -79,6 +79,11 @@ def _texts(col: Any) -> list[str | None]:
 
 def _utc_us(col: Any) -> np.ndarray:
     """A time column as naive UTC ``datetime64[us]`` (NaT where missing)."""
+    dtype = getattr(col, "dtype", None)
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        # Already UTC instants: the integers since the epoch are the answer (NaT stays NaT).
+        values = np.asarray(col.array.asi8).view(f"datetime64[{dtype.unit}]")
+        return values.astype("datetime64[us]")
     idx = pd.DatetimeIndex(pd.to_datetime(pd.Series(col), utc=True))
     return idx.tz_localize(None).to_numpy(dtype="datetime64[us]")
 
@@ -92,7 +97,10 @@ def _utc_arrow(arr: np.ndarray) -> pa.Array:
 
 def _float_column(col: pd.Series) -> np.ndarray:
     """A column as float64 (non-numbers -> NaN)."""
-    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
+    dtype = col.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "fiu":
+        return np.asarray(col.to_numpy(), dtype=np.float64)
+    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
         return col.to_numpy(dtype=np.float64, na_value=np.nan)
     return pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
 
