@@ -13,9 +13,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from runform.core.summary import compute_totals
-from runform.errors import InputFileError, RunformError, UnsupportedFileError
-from runform.io import read_bytes
 from runform.io.common import normalize_sport
 from runform.io.sources import Member, ScanStats, count_candidates, iter_members
 from runform.schema import Activity
@@ -65,46 +62,6 @@ def _apply_hints(acts: list[Activity], member: Member) -> list[Activity]:
             sport = normalize_sport(member.sport_hint)
         out.append(replace(a, name=name, sport=sport))
     return out
-
-
-def import_member(store: Store, athlete_id: int, member: Member, report: ImportReport) -> None:
-    """Read and store one input member, recording the outcome in ``report``."""
-    if member.error is not None or member.data is None or member.kind is None:
-        report.failed.append({"path": member.label, "error": member.error or "unreadable"})
-        return
-    from runform.io.common import sha256_hex
-
-    if store.has_source(athlete_id, sha256_hex(member.data)):
-        report.duplicates += 1
-        return
-    try:
-        acts = _apply_hints(read_bytes(member.data, member.kind, member.label), member)
-        totals = [compute_totals(a.streams, a.events) for a in acts]
-        ids = store.add_file(athlete_id, acts, totals, len(member.data))
-    except UnsupportedFileError as exc:
-        report.skipped += 1
-        report.skipped_files.append({"path": member.label, "reason": exc.problem})
-        return
-    except InputFileError as exc:
-        report.failed.append({"path": member.label, "error": exc.problem})
-        return
-    except RunformError as exc:
-        report.failed.append({"path": member.label, "error": str(exc)})
-        return
-    except (ValueError, TypeError, KeyError, IndexError, ArithmeticError) as exc:
-        # A reader bug on a strange file must not stop the batch; say what happened.
-        report.failed.append(
-            {"path": member.label, "error": f"could not be read ({type(exc).__name__}: {exc})"}
-        )
-        return
-    if not ids:
-        report.duplicates += 1
-        return
-    report.imported += 1
-    report.activity_ids.extend(ids)
-    for a in acts:
-        if a.partial:
-            report.partial.append({"path": member.label, "warning": "; ".join(a.warnings)})
 
 
 def import_paths(

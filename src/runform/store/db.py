@@ -88,6 +88,12 @@ def _utc_us(col: Any) -> np.ndarray:
     return idx.tz_localize(None).to_numpy(dtype="datetime64[us]")
 
 
+def _repeat_ids(counts: Sequence[tuple[int, int]]) -> pa.Array:
+    """The ``activity_id`` column: each id repeated for as many rows as it has."""
+    ids = np.array([aid for aid, _ in counts], dtype=np.int64)
+    return pa.array(np.repeat(ids, [n for _, n in counts]))
+
+
 def _utc_arrow(arr: np.ndarray) -> pa.Array:
     """Naive UTC ``datetime64[us]`` values as an Arrow ``timestamp[us, UTC]`` column (NaT -> null)."""
     return pa.array(arr, type=pa.timestamp("us"), from_pandas=True).cast(
@@ -563,9 +569,7 @@ class Store:
         if not items:
             return
         arrays = {
-            "activity_id": pa.array(
-                np.concatenate([np.full(p.n_samples, aid, dtype=np.int64) for aid, p in items])
-            ),
+            "activity_id": _repeat_ids([(aid, p.n_samples) for aid, p in items]),
             "idx": pa.array(
                 np.concatenate([np.arange(p.n_samples, dtype=np.int32) for _, p in items])
             ),
@@ -620,9 +624,7 @@ class Store:
         if not items:
             return
         arrays = {
-            "activity_id": pa.array(
-                np.concatenate([np.full(p.n_laps, aid, dtype=np.int64) for aid, p in items])
-            ),
+            "activity_id": _repeat_ids([(aid, p.n_laps) for aid, p in items]),
             "lap_index": pa.array(
                 np.concatenate([np.arange(p.n_laps, dtype=np.int32) for _, p in items])
             ),
@@ -659,9 +661,7 @@ class Store:
         if not items:
             return
         arrays = {
-            "activity_id": pa.array(
-                np.concatenate([np.full(p.n_events, aid, dtype=np.int64) for aid, p in items])
-            ),
+            "activity_id": _repeat_ids([(aid, p.n_events) for aid, p in items]),
             "timestamp": _utc_arrow(np.concatenate([p.events["timestamp"] for _, p in items])),
         }
         for name in ("event", "event_type", "data"):
