@@ -26,8 +26,9 @@ from runform.store.db import Store
 from runform.synth.athlete import BlockTruth, generate_block
 
 FIRST_KILL_DELAY_S = 2.0
-"""First wall-clock delay before the kill; halved when the import was already done, doubled
-when nothing was committed yet (a 20-file import takes about 6 s here)."""
+"""First wall-clock delay before the kill; then bisected between the longest delay that left
+nothing committed and the shortest that let the import finish (a 22-file import takes about
+a second here, most of it Python starting up)."""
 
 BATCH = 3
 """Files per transaction in these tests (``RUNFORM_IMPORT_BATCH_FILES``)."""
@@ -176,15 +177,20 @@ def test_kill_at_a_random_moment_then_resume(block: BlockTruth, tmp_path: Path) 
     outcomes: list[tuple[float, int]] = []
     mid: Path | None = None
     delay = FIRST_KILL_DELAY_S
-    for attempt in range(6):
+    too_early, too_late = 0.0, None  # bisect between a kill that left nothing and one too late
+    for attempt in range(12):
         db = tmp_path / f"kill{attempt}.duckdb"
         import_and_kill(db, block.out_dir, delay)
         n = len(committed_sources(db)) if db.exists() else 0
-        outcomes.append((delay, n))
+        outcomes.append((round(delay, 3), n))
         if 0 < n < total:
             mid = db
             break
-        delay = delay / 2 if n == total else delay * 2
+        if n == total:
+            too_late = delay
+        else:
+            too_early = delay
+        delay = (too_early + too_late) / 2 if too_late is not None else delay * 2
     assert mid is not None, f"no kill landed mid-import (delay s, files committed): {outcomes}"
 
     done = len(committed_sources(mid))
