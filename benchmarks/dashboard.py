@@ -9,12 +9,14 @@ has never been warmed) is printed too.
 
 The store is built once through the normal import path (synthetic 16-week blocks
 from :func:`runform.synth.generate_block` with consecutive start dates and different
-seeds and VDOTs, written as FIT files and imported) and kept under ``--dir``.
+seeds and VDOTs, written as FIT files and imported) and kept under ``--dir``. The
+timed copy gets a 16-week plan over the last 16 weeks of runs (unless ``--no-plan``),
+so plan adherence is part of the season report, and the plan report is timed too.
 
 Usage::
 
     .venv/bin/python benchmarks/dashboard.py [--dir /tmp/runform-bench-dashboard]
-        [--runs 1000] [--repeat 7] [--peer-repeat 1]
+        [--runs 1000] [--repeat 7] [--peer-repeat 1] [--no-plan]
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from runform import services
+from runform.errors import RunformError
 from runform.services.fitness import fitness, mark_race
 from runform.services.form import form_history
 from runform.services.metrics_cache import bypass, warm_metrics
@@ -86,11 +89,23 @@ def build_store(folder: Path, n_runs: int) -> Path:
     return base
 
 
+def add_plan(store: Store) -> None:
+    """A 16-week plan (from the history) whose weeks are the last 16 weeks of runs, all
+    judged: its race is the Sunday after the last run, it was made the day before it began."""
+    from runform.services.plan import create_plan
+
+    last = store.list_activities(store.athlete_id(ATHLETE))[-1].start_time.date()
+    race = last + timedelta(days=7 + (6 - last.weekday()))
+    create_plan(
+        store, ATHLETE, race_date=race, weeks=WEEKS, today=race - timedelta(weeks=WEEKS + 1)
+    )
+
+
 def has_plan(store: Store) -> bool:
     """True when the athlete has a plan (then adherence is part of the season calls)."""
     try:
         store.current_plan(store.athlete_id(ATHLETE))
-    except services.RunformError:
+    except RunformError:
         return False
     return True
 
@@ -132,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=1000)
     ap.add_argument("--repeat", type=int, default=7, help="repeats of the cached calls")
     ap.add_argument("--peer-repeat", type=int, default=1, help="repeats of the uncached peer")
+    ap.add_argument("--no-plan", action="store_true", help="time the season without a plan")
     args = ap.parse_args(argv)
 
     print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs")
@@ -147,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         info = warm_metrics(s, ATHLETE)
         cold = time.perf_counter() - t0
+        if not args.no_plan and not has_plan(s):
+            add_plan(s)
         s.con.execute("CHECKPOINT")
     print(f"activities: {n}")
     print(f"cold: warm_metrics (first, cache-filling pass) {cold:.2f} s, {info['rows']} rows")
@@ -182,6 +200,17 @@ def main(argv: list[str] | None = None) -> int:
         with bypass():
             rpeer, _ = median_s(lambda: html(s, ATHLETE, weeks=WEEKS), args.peer_repeat)
         print(f"uncached season_html (peer): {rpeer:.2f} s; ratio {rpeer / rep:.0f}x")
+        if plan:
+            from runform.report import plan_html
+
+            plan_html(s, ATHLETE)
+            prep, _ = median_s(lambda: plan_html(s, ATHLETE), args.repeat)
+            with bypass():
+                ppeer, _ = median_s(lambda: plan_html(s, ATHLETE), args.peer_repeat)
+            print(
+                f"cached   plan_html: median {prep * 1000:.0f} ms of {args.repeat}; "
+                f"uncached (peer) {ppeer:.2f} s; ratio {ppeer / prep:.0f}x"
+            )
     return 0
 
 

@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from runform.units import format_duration, format_pace
 
-__all__ = ["day_number", "day_of", "dur", "is_num", "km", "pace", "week_label"]
+__all__ = ["day_number", "day_of", "dur", "goal", "is_num", "km", "pace", "week_label"]
 
 EPOCH = date(1970, 1, 1)
 
@@ -40,6 +40,22 @@ def dur(seconds: float | None) -> str:
     if not is_num(seconds):
         return "-"
     return format_duration(float(seconds))  # type: ignore[arg-type]
+
+
+def goal(value: object) -> str:
+    """A plan's goal as ``3:10:39 (4:31 /km)``: ``{"time_s", "pace_s_per_km"}`` [s, s/km].
+
+    A goal given as plain text is shown as it is; nothing usable gives ``-``.
+    """
+    if isinstance(value, str):
+        return value.strip() or "-"
+    if is_num(value):
+        return dur(float(value))  # type: ignore[arg-type]
+    if not isinstance(value, dict) or not is_num(value.get("time_s")):
+        return "-"
+    out = dur(value["time_s"])
+    per_km = value.get("pace_s_per_km")
+    return f"{out} ({dur(per_km)} /km)" if is_num(per_km) else out
 
 
 def day_number(d: date | datetime | str) -> float:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from runform.report import svg
-from runform.report.fmt import day_number, day_of, dur, is_num, pace
+from runform.report.fmt import day_number, day_of, dur, goal, is_num, pace
 from runform.report.markup import Html, esc, join, none_found, num, panel, table, tag
 from runform.report.svg import OKABE_ITO, Axis, Series, Zone
 
@@ -56,9 +56,15 @@ def date_ticks(lo: float, hi: float) -> list[tuple[float, str]]:
     return out
 
 
+DATE_MIN_SPAN = 14.0
+"""Shortest date axis [days]: a season of one week (or one day) shows two weeks around it,
+not years (day numbers are ~20,000, so widening by a share of the value spans years)."""
+
+
 def date_axis(label: str = "week [date]") -> Axis:
-    """A date axis with Monday ticks and a date hover read-out."""
-    return Axis(label, ticks=date_ticks, hover="date")
+    """A date axis (days since 1970) with Monday ticks and a date hover read-out; bars on
+    it are weekly (:data:`DATE_MIN_SPAN` is its shortest range)."""
+    return Axis(label, ticks=date_ticks, hover="date", min_span=DATE_MIN_SPAN, step=7.0)
 
 
 def _nums(values: Sequence[Any]) -> np.ndarray:
@@ -769,7 +775,7 @@ def plan_body(
         "Plan week by week",
         _kv(
             [
-                ("goal", plan.get("goal") or "-"),
+                ("goal", goal(plan.get("goal"))),
                 ("VDOT", num(plan.get("vdot"), 1)),
                 ("weeks", len(plan.get("weeks") or [])),
             ]

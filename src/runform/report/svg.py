@@ -203,6 +203,14 @@ class Axis:
     hover : str
         How the hover read-out formats values: ``num:N`` (N decimals), ``pace``
         (a speed shown as m:ss per km) or ``none``.
+    min_span : float
+        Smallest range shown [axis units]: a narrower data range (one week of runs,
+        a single value) is widened to it about its middle. Needed where the values are
+        far from 0 (dates as day numbers), where the default widening of a single value
+        by 5 % of its size would span years.
+    step : float, optional
+        Spacing of evenly spaced x values [axis units] (7 for weekly bars): bars are
+        never wider than it allows, and a lone bar gets that slot.
     """
 
     label: str
@@ -212,6 +220,8 @@ class Axis:
     ticks: TickSpec | None = None
     zero: bool = False
     hover: str = "num:1"
+    min_span: float = 0.0
+    step: float | None = None
 
 
 @dataclass(frozen=True)
@@ -308,6 +318,14 @@ def _range(axis: Axis, values: list[FloatArray], extra: list[float]) -> tuple[fl
         pool.append(0.0)
     lo = axis.lo if axis.lo is not None else (min(pool) if pool else 0.0)
     hi = axis.hi if axis.hi is not None else (max(pool) if pool else 1.0)
+    if hi - lo < axis.min_span:
+        if axis.lo is None and axis.hi is None:
+            mid = 0.5 * (lo + hi)
+            lo, hi = mid - 0.5 * axis.min_span, mid + 0.5 * axis.min_span
+        elif axis.lo is None:
+            lo = hi - axis.min_span
+        elif axis.hi is None:
+            hi = lo + axis.min_span
     if hi <= lo:
         pad = abs(lo) * 0.05 or 1.0
         lo, hi = lo - pad, hi + pad
@@ -403,7 +421,9 @@ def chart(
     xlo, xhi = _range(x, xs, x_extra)
     if bars:
         allx = np.unique(np.concatenate([xs[i][np.isfinite(xs[i])] for i in bars]))
-        gap = float(np.min(np.diff(allx))) if allx.size > 1 else 1.0
+        gap = float(np.min(np.diff(allx))) if allx.size > 1 else (x.step or 1.0)
+        if x.step is not None:
+            gap = min(gap, x.step)
         if x.lo is None:
             xlo -= gap / 2
         if x.hi is None:

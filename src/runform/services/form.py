@@ -42,13 +42,13 @@ from runform.core.durability import (
 from runform.core.dynamics import running_dynamics
 from runform.core.grade import GradeModel
 from runform.core.hills import analyze_hills, grade_stream
-from runform.core.intervals import detect_intervals
+from runform.core.intervals import IntervalResult, detect_intervals
 from runform.core.signal import clean_streams
 from runform.core.strides import detect_strides, score_strides
 from runform.errors import NotFoundError, RunformError
 from runform.performance.vdot import race_time_from_vdot, training_paces
 from runform.services.fitness import fitness
-from runform.services.metrics_cache import Metric, get_or_compute
+from runform.services.metrics_cache import ComputeFn, Metric, get_or_compute
 from runform.store.db import Store
 
 
@@ -226,6 +226,80 @@ def _durability_from(p: dict[str, Any] | None) -> Durability | None:
     )
 
 
+_EMPTY_RUN: dict[str, Any] = {
+    "technique": None,
+    "strides": 0,
+    "durability": None,
+    "run_type": None,
+}
+"""Payload of each per-run kind for an activity without samples."""
+
+
+def _per_run_compute(store: Store, athlete_id: int, inputs: dict[Metric, Any]) -> ComputeFn:
+    """One pass over a run's streams computing any of the per-run kinds asked for.
+
+    ``inputs`` maps each metric to the input its kind needs besides the streams (the
+    5K speed [m/s] for ``strides``, the cadence model for ``durability``, the runner's
+    paces for ``run_type``, nothing for ``technique``); the metric's params key holds
+    exactly that input, so the cache never serves a result computed with another.
+    Interval detection and the grade stream are computed once and shared.
+    """
+
+    def compute(activity_id: int, missing: Sequence[Metric]) -> dict[Metric, Any]:
+        act = store.load_activity(athlete_id, activity_id)
+        if act.streams.empty:
+            return {m: _EMPTY_RUN[m.kind] for m in missing}
+        grade: Any = None
+        iv: IntervalResult | None = None
+        out: dict[Metric, Any] = {}
+        for m in missing:
+            if m.kind in ("technique", "strides") and grade is None:
+                grade = grade_stream(act.streams)
+            if m.kind in ("technique", "run_type") and iv is None:
+                iv = detect_intervals(act.streams, act.laps, act.start_time)
+            if m.kind == "technique":
+                assert iv is not None
+                out[m] = {
+                    "interval_reps": len(iv.as_dict().get("intervals", [])),
+                    "hill_reps": len(analyze_hills(act.streams, grade=grade).repeats),
+                }
+            elif m.kind == "strides":
+                out[m] = len(detect_strides(act.streams, inputs[m], grade=grade))
+            elif m.kind == "durability":
+                out[m] = _durability_payload(
+                    durability(clean_streams(act.streams), model=inputs[m])
+                )
+            elif m.kind == "run_type":
+                out[m] = _run_type(act.streams, act.laps, act.start_time, inputs[m], iv)
+            else:  # pragma: no cover - a programming error
+                raise ValueError(f"unknown per-run kind {m.kind!r}")
+        return out
+
+    return compute
+
+
+def _run_type(
+    streams: Any,
+    laps: Any,
+    start_time: datetime,
+    paces: RunnerPaces | None,
+    intervals: IntervalResult | None,
+) -> str | None:
+    """:func:`classify_run`'s type of one run, None when the run cannot be classified."""
+    try:
+        return str(classify_run(streams, laps, start_time, paces=paces, intervals=intervals).type)
+    except (RunformError, ValueError, KeyError, IndexError, ArithmeticError):
+        return None
+
+
+def _strides_metric(five_k: float | None) -> Metric:
+    return Metric.of("strides", five_k_speed_mps=five_k)
+
+
+def _run_type_metric(paces: RunnerPaces | None) -> Metric:
+    return Metric.of("run_type", paces=None if paces is None else asdict(paces))
+
+
 def _history_per_run(
     store: Store,
     athlete_id: int,
@@ -240,35 +314,114 @@ def _history_per_run(
     uses), so each is cached under exactly those inputs.
     """
     m_tech = Metric.of("technique")
-    m_strides = Metric.of("strides", five_k_speed_mps=five_k)
+    m_strides = _strides_metric(five_k)
     m_dur = Metric.of(
         "durability", slope_spm_per_mps=None if model is None else model.slope_spm_per_mps
     )
-
-    def compute(activity_id: int, missing: Sequence[Metric]) -> dict[Metric, Any]:
-        act = store.load_activity(athlete_id, activity_id)
-        if act.streams.empty:
-            return {m_tech: None, m_strides: 0, m_dur: None}
-        grade = grade_stream(act.streams)
-        out: dict[Metric, Any] = {}
-        if m_tech in missing:
-            iv = detect_intervals(act.streams, act.laps, act.start_time)
-            hills = analyze_hills(act.streams, grade=grade)
-            out[m_tech] = {
-                "interval_reps": len(iv.as_dict().get("intervals", [])),
-                "hill_reps": len(hills.repeats),
-            }
-        if m_strides in missing:
-            out[m_strides] = len(detect_strides(act.streams, five_k, grade=grade))
-        if m_dur in missing:
-            out[m_dur] = _durability_payload(durability(clean_streams(act.streams), model=model))
-        return out
-
+    compute = _per_run_compute(store, athlete_id, {m_tech: None, m_strides: five_k, m_dur: model})
     got = get_or_compute(store, athlete_id, [m_tech, m_strides, m_dur], run_ids, compute)
     return {
         rid: (got[m_tech][rid], int(got[m_strides][rid]), _durability_from(got[m_dur][rid]))
         for rid in run_ids
     }
+
+
+def technique_per_run(
+    store: Store, athlete: str, activity_ids: Sequence[int] | None = None
+) -> dict[int, dict[str, int] | None]:
+    """Technique work the detectors find in each run, cached (plan adherence uses it).
+
+    Parameters
+    ----------
+    store : Store
+        The store.
+    athlete : str
+        The athlete.
+    activity_ids : sequence of int, optional
+        The runs (default: all the athlete's runs).
+
+    Returns
+    -------
+    dict
+        Activity id -> ``{"interval_reps", "hill_reps", "strides"}`` [-] (strides by
+        :func:`~runform.core.strides.detect_strides` without the runner's 5K speed, so
+        the count does not move with their VDOT), or None for a run without samples.
+    """
+    aid = store.athlete_id(athlete)
+    if activity_ids is None:
+        activity_ids = [r.id for r in store.list_activities(aid, sport="running")]
+    ids = [int(i) for i in activity_ids]
+    m_tech, m_strides = Metric.of("technique"), _strides_metric(None)
+    compute = _per_run_compute(store, aid, {m_tech: None, m_strides: None})
+    got = get_or_compute(store, aid, [m_tech, m_strides], ids, compute)
+    out: dict[int, dict[str, int] | None] = {}
+    for i in ids:
+        tech = got[m_tech][i]
+        out[i] = None if tech is None else {**tech, "strides": int(got[m_strides][i])}
+    return out
+
+
+def run_types(
+    store: Store, athlete: str, activity_ids: Sequence[int] | None = None
+) -> dict[int, str]:
+    """The type of each run (easy, long, tempo, intervals, hills, race), cached.
+
+    The type is :func:`~runform.core.classify.classify_run`'s with the runner's current
+    training paces, as :func:`analyze_activity` classifies a run (Minetti grade model),
+    without the rest of that analysis. It is cached per run under those paces, so a new
+    VDOT reclassifies every run once.
+
+    Parameters
+    ----------
+    store : Store
+        The store; read-only works (what is missing is computed, not stored).
+    athlete : str
+        The athlete.
+    activity_ids : sequence of int, optional
+        The activities (default: all the athlete's runs); other sports are left out.
+
+    Returns
+    -------
+    dict
+        Activity id -> type, for every run with samples that could be classified.
+    """
+    aid = store.athlete_id(athlete)
+    runs = [r.id for r in store.list_activities(aid, sport="running")]
+    if activity_ids is not None:
+        wanted = {int(i) for i in activity_ids}
+        runs = [i for i in runs if i in wanted]
+    if not runs:
+        return {}
+    paces, _, _ = _runner_paces(store, athlete)
+    m_type = _run_type_metric(paces)
+    got = get_or_compute(store, aid, [m_type], runs, _per_run_compute(store, aid, {m_type: paces}))[
+        m_type
+    ]
+    return {i: str(got[i]) for i in runs if got[i] is not None}
+
+
+def warm_form_metrics(store: Store, athlete: str) -> None:
+    """Compute (and store) every per-run result of :func:`form_history`,
+    :func:`technique_per_run` and :func:`run_types` in one pass over each run's streams.
+
+    Raises :class:`~runform.errors.NotFoundError` for an athlete without runs.
+    """
+    aid = store.athlete_id(athlete)
+    ids = [r.id for r in store.list_activities(aid, sport="running")]
+    if not ids:
+        raise NotFoundError(f"athlete {athlete!r} has no runs yet: import some first")
+    paces, five_k, _ = _runner_paces(store, athlete)
+    model, _ = cadence_model(store, athlete)
+    inputs: dict[Metric, Any] = {
+        Metric.of("technique"): None,
+        _strides_metric(five_k): five_k,
+        _strides_metric(None): None,
+        Metric.of(
+            "durability", slope_spm_per_mps=None if model is None else model.slope_spm_per_mps
+        ): model,
+        _run_type_metric(paces): paces,
+    }
+    get_or_compute(store, aid, list(inputs), ids, _per_run_compute(store, aid, inputs))
 
 
 def form_history(store: Store, athlete: str, weeks: int | None = None) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 The history-wide services (:func:`runform.services.fitness.fitness`,
 :func:`runform.services.training_load.load_report`,
-:func:`runform.services.form.form_history`, :func:`runform.services.form.cadence_model`)
+:func:`runform.services.form.form_history`, :func:`runform.services.form.cadence_model`,
+:func:`runform.services.form.run_types`, :func:`runform.services.plan.adherence` through
+:func:`runform.services.form.technique_per_run`)
 need a few numbers per activity (its best efforts, its loads, its cadence bins ...)
 that cost a pass over the activity's sample streams. Those numbers are kept in the
 ``activity_metrics`` table, one row per (activity, kind, params):
@@ -327,8 +329,10 @@ def warm_metrics(
     """Compute and store every per-activity result the history-wide services use.
 
     Runs :func:`~runform.services.fitness.fitness`, the training-load report over all
-    activities, and :func:`~runform.services.form.form_history` with the current
-    profile, so their next calls (and the season report's) read the cache; then
+    activities, and :func:`~runform.services.form.warm_form_metrics` (what
+    :func:`~runform.services.form.form_history`, plan adherence and
+    :func:`~runform.services.form.run_types` need, in one pass per run) with the current
+    profile, so their next calls (and the season and plan reports') read the cache; then
     deletes the athlete's rows computed with inputs no longer current. Interrupting
     it keeps every chunk already committed.
 
@@ -350,7 +354,7 @@ def warm_metrics(
 
     from runform.errors import RunformError
     from runform.services.fitness import fitness
-    from runform.services.form import form_history
+    from runform.services.form import warm_form_metrics
     from runform.services.profile import resolve_profile
     from runform.services.training_load import activity_loads
 
@@ -369,7 +373,7 @@ def warm_metrics(
         pace = prof["threshold_pace_s_per_km"].value
         activity_loads(store, athlete, None, 1000.0 / float(pace) if pace else None)
         with suppress(RunformError):  # no runs: nothing more to cache
-            form_history(store, athlete)
+            warm_form_metrics(store, athlete)
     finally:
         _USED.reset(t_used)
         _PROGRESS.reset(t_prog)

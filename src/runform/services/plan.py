@@ -17,7 +17,7 @@ from typing import Any
 from runform.errors import RunformError, UsageError
 from runform.plan import generate_plan
 from runform.services.fitness import fitness
-from runform.services.form import cadence_model
+from runform.services.form import cadence_model, technique_per_run
 from runform.services.profile import resolve_profile
 from runform.store.db import Store
 
@@ -186,17 +186,23 @@ def adherence(store: Store, athlete: str, today: date | None = None) -> dict[str
     Per week: running volume done vs planned, the long run done vs planned, and the
     technique work the form-analytics detectors find in the runs (strides after runs,
     hill repeats, interval reps) vs the sessions that planned it. The weekly score is
-    the mean, over what the week planned, of min(1, done / planned) [0-100].
+    the mean, over what the week planned, of min(1, done / planned) [0-100]. The
+    detectors' counts come from the per-activity metrics cache
+    (:func:`runform.services.form.technique_per_run`).
     """
-    from runform.core.hills import analyze_hills, grade_stream
-    from runform.core.intervals import detect_intervals
-    from runform.core.strides import detect_strides
-
     aid = store.athlete_id(athlete)
     plan = current_plan(store, athlete)
     runs = store.list_activities(aid, sport="running")
     weeks_out = []
     today = today or datetime.now().date()
+    # The detectors' counts of every run in a started plan week, from the metrics cache.
+    started = [_week_bounds(w) for w in plan["weeks"]]
+    started = [(lo, hi) for lo, hi in started if lo <= today]
+    tech = technique_per_run(
+        store,
+        athlete,
+        [r.id for r in runs if any(lo <= r.start_time.date() < hi for lo, hi in started)],
+    )
     for week in plan["weeks"]:
         lo, hi = _week_bounds(week)
         if lo > today:
@@ -230,14 +236,12 @@ def adherence(store: Store, athlete: str, today: date | None = None) -> dict[str
             km = (r.distance_m or 0.0) / 1000.0
             done["volume_km"] += km
             done["long_km"] = max(done["long_km"], km)
-            act = store.load_activity(aid, r.id)
-            if act.streams.empty:
+            counts = tech[r.id]
+            if counts is None:  # no samples
                 continue
-            grade = grade_stream(act.streams)
-            done["strides"] += int(bool(detect_strides(act.streams, grade=grade)))
-            done["hills"] += int(len(analyze_hills(act.streams, grade=grade).repeats) >= 3)
-            reps = detect_intervals(act.streams, act.laps, act.start_time).as_dict()["intervals"]
-            done["intervals"] += int(len(reps) >= 2)
+            done["strides"] += int(bool(counts["strides"]))
+            done["hills"] += int(counts["hill_reps"] >= 3)
+            done["intervals"] += int(counts["interval_reps"] >= 2)
         ratios = [min(1.0, done[k] / planned[k]) for k in planned if planned[k]]
         score = round(100.0 * sum(ratios) / len(ratios)) if ratios else None
         missing = [
