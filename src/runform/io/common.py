@@ -106,18 +106,31 @@ def flag_gps_spikes(streams: pd.DataFrame, sport: str) -> pd.Series:
     if not np.any(d / dt > limit):
         return pd.Series(flags, index=streams.index, name="gps_spike")
     # Walk the fixes in plain floats (fast in CPython), comparing each with the last good fix.
+    # Until the first suspect pair every fix is good and is its successor's last good fix,
+    # and once a fix after a spike is accepted the walk agrees with the consecutive check
+    # again: so only the stretches from a suspect pair to the next accepted fix are walked.
     la, lo, tt = np.radians(lat).tolist(), np.radians(lon).tolist(), t.tolist()
-    last = int(valid[0])
-    for i in valid[1:].tolist():
-        a = (
-            math.sin((la[i] - la[last]) / 2) ** 2
-            + math.cos(la[last]) * math.cos(la[i]) * math.sin((lo[i] - lo[last]) / 2) ** 2
-        )
-        dist = 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(max(a, 0.0), 1.0)))
-        if dist / max(tt[i] - tt[last], 1.0) > limit:
-            flags[i] = True
-        else:
-            last = i
+    order = valid.tolist()
+    suspects = np.flatnonzero(d / dt > limit).tolist()  # pair k is (order[k], order[k + 1])
+    resume = 0  # positions in ``order`` before this are settled
+    for k in suspects:
+        if k < resume:
+            continue
+        last = order[k]
+        j = k + 1
+        while j < len(order):
+            i = order[j]
+            a = (
+                math.sin((la[i] - la[last]) / 2) ** 2
+                + math.cos(la[last]) * math.cos(la[i]) * math.sin((lo[i] - lo[last]) / 2) ** 2
+            )
+            dist = 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(max(a, 0.0), 1.0)))
+            if dist / max(tt[i] - tt[last], 1.0) > limit:
+                flags[i] = True
+                j += 1
+            else:
+                break  # order[j] is good: from here the consecutive check holds again
+        resume = j
     return pd.Series(flags, index=streams.index, name="gps_spike")
 
 

@@ -175,13 +175,22 @@ def prepare_rows(a: Activity) -> PreparedRows:
     nl = len(laps_df)
     laps: dict[str, np.ndarray] = {}
     for c in LAP_COLUMNS:
-        col = laps_df[c] if c in laps_df else pd.Series([None] * nl, dtype=object)
-        if c in ("start_time", "end_time"):
-            laps[c] = _utc_us(col)
-        elif c in ("intensity", "trigger", "sport"):
-            laps[c] = np.array(_texts(col), dtype=object)
+        is_time = c in ("start_time", "end_time")
+        is_text = c in ("intensity", "trigger", "sport")
+        if c not in laps_df:  # a field the device did not record
+            laps[c] = (
+                np.full(nl, np.datetime64("NaT"), dtype="datetime64[us]")
+                if is_time
+                else np.full(nl, None, dtype=object)
+                if is_text
+                else np.full(nl, np.nan)
+            )
+        elif is_time:
+            laps[c] = _utc_us(laps_df[c])
+        elif is_text:
+            laps[c] = np.array(_texts(laps_df[c]), dtype=object)
         else:
-            laps[c] = _float_column(col)
+            laps[c] = _float_column(laps_df[c])
     raw: Any = laps_df["raw"] if "raw" in laps_df else [{}] * nl
     laps["raw"] = np.array([json.dumps(_clean(r or {})) for r in raw], dtype=object)
     ev = a.events
@@ -190,8 +199,11 @@ def prepare_rows(a: Activity) -> PreparedRows:
         "timestamp": _utc_us(ev["timestamp"]) if ne else np.zeros(0, dtype="datetime64[us]")
     }
     for name in ("event", "event_type"):
-        col = ev[name] if name in ev else pd.Series([None] * ne, dtype=object)
-        events[name] = np.array(_texts(col), dtype=object)
+        events[name] = (
+            np.array(_texts(ev[name]), dtype=object)
+            if name in ev
+            else np.full(ne, None, dtype=object)
+        )
     data: Any = ev["data"] if "data" in ev else [None] * ne
     events["data"] = np.array([json.dumps(_clean(v)) for v in data], dtype=object)
     return PreparedRows(n, samples, dev, nl, laps, ne, events)
