@@ -1296,6 +1296,12 @@ def video_cmd(
     no_video: Annotated[
         bool, typer.Option("--no-video", help="Skip the annotated video (the slowest output).")
     ] = False,
+    activity: Annotated[
+        int | None,
+        typer.Option(
+            help="Attach the analysis to this activity: its report then shows the video section."
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Gait from a filmed run (side: cadence, foot strike, over-striding, lean; rear: pelvic drop).
@@ -1320,6 +1326,9 @@ def video_cmd(
         return
     if len(clips) != 1:
         raise UsageError("video: give one clip (or `compare BEFORE AFTER`)")
+    if activity is not None:
+        with _open_store(read_only=True) as store:  # a wrong id fails before the slow part
+            store.activity_record(store.athlete_id(state.athlete), activity)
     result = _video_result(
         clips[0], view, height_cm, model, stride, out=out, annotated=not no_video, show=not as_json
     )
@@ -1332,6 +1341,14 @@ def video_cmd(
             html_path, page(f"runform video: {Path(clips[0]).name}", html_section(result))
         )
         result["outputs"]["html"] = str(html_path)
+    if activity is not None:
+        from runform.services.video_store import attach_video
+
+        with _open_store() as store:
+            result["attached"] = {
+                "activity_id": activity,
+                "video_analysis_id": attach_video(store, state.athlete, activity, result),
+            }
     if as_json:
         _echo_json(result)
     else:
@@ -1422,6 +1439,12 @@ def _print_video(r: dict[str, Any]) -> None:
         con.print(f"note: {n}", highlight=False)
     for name, path in (r.get("outputs") or {}).items():
         con.print(f"{name}: {path}", highlight=False)
+    if r.get("attached"):
+        aid = r["attached"]["activity_id"]
+        con.print(
+            f"attached to activity {aid}: `runform report {aid}` shows it beside the watch data",
+            highlight=False,
+        )
 
 
 def _print_video_compare(c: dict[str, Any]) -> None:

@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 from runform.errors import RunformError
+from runform.report.markup import Html
 from runform.report.shell import page
 from runform.store.db import Store
 
@@ -43,12 +44,31 @@ def activity_html(store: Store, athlete: str, activity_id: int, *, standalone: b
     streams = chart_streams(store, athlete, activity_id)
     cues = technique_cues(analysis) if analysis is not None else []
     body = activity_body(show, analysis, streams, cues, dynamics_bands(), error)
+    videos = _video_sections(store, athlete, activity_id)
+    if videos:
+        body = Html(str(body) + videos)
     if not standalone:
         return str(body)
     title = (
         show.get("name") or f"{show.get('sport', 'activity')} {str(show.get('start_time'))[:10]}"
     )
     return page(f"{title} - runform", body)
+
+
+def _video_sections(store: Store, athlete: str, activity_id: int) -> str:
+    """The video gait analyses attached to the activity (``runform video --activity``)."""
+    from runform.services.video_store import videos_for_activity
+    from runform.video.html import html_section
+
+    found = videos_for_activity(store, athlete, activity_id)
+    return "".join(
+        html_section(v["result"], contact_sheet_png=v["contact_sheet_png"]).replace(
+            '<section class="runform-video">',
+            f'<section class="panel runform-video" id="video-{v["id"]}">',
+            1,
+        )
+        for v in found
+    )
 
 
 def season_html(store: Store, athlete: str, weeks: int = 16, *, standalone: bool = True) -> str:

@@ -394,6 +394,50 @@ class Store:
             [athlete_id],
         ).df()
 
+    def add_video_analysis(
+        self,
+        athlete_id: int,
+        activity_id: int,
+        result: dict[str, Any],
+        contact_sheet_png: bytes | None,
+    ) -> int:
+        """Attach a video gait analysis (its JSON and contact sheet) to an activity; its id."""
+        row = self.con.execute(
+            "INSERT INTO video_analyses (id, athlete_id, activity_id, clip, view, result,"
+            " contact_sheet_png) VALUES (nextval('video_analysis_id_seq'), ?, ?, ?, ?, ?, ?)"
+            " RETURNING id",
+            [
+                athlete_id,
+                activity_id,
+                str(result.get("clip", "")),
+                str(result.get("view", "")),
+                json.dumps(_clean(result)),
+                contact_sheet_png,
+            ],
+        ).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def video_analyses(self, athlete_id: int, activity_id: int) -> list[dict[str, Any]]:
+        """The video analyses attached to an activity, oldest first:
+        ``{"id", "clip", "view", "result", "contact_sheet_png", "created_at"}``."""
+        rows = self.con.execute(
+            "SELECT id, clip, view, result, contact_sheet_png, created_at FROM video_analyses"
+            " WHERE athlete_id = ? AND activity_id = ? ORDER BY id",
+            [athlete_id, activity_id],
+        ).fetchall()
+        return [
+            {
+                "id": int(r[0]),
+                "clip": r[1],
+                "view": r[2],
+                "result": json.loads(r[3]),
+                "contact_sheet_png": bytes(r[4]) if r[4] is not None else None,
+                "created_at": r[5],
+            }
+            for r in rows
+        ]
+
     def add_plan(self, athlete_id: int, inputs: dict[str, Any], plan: dict[str, Any]) -> int:
         """Store a plan; the newest plan of an athlete is the current one."""
         row = self.con.execute(

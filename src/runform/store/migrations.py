@@ -207,4 +207,23 @@ CREATE TABLE activity_metrics (
 );
 """,
     ),
+    (
+        # Video gait analyses attached to an activity (runform video CLIP --activity ID): the
+        # result JSON and the contact sheet PNG, so the activity report shows them even when
+        # the output folder is gone.
+        "0005_video_analyses",
+        """
+CREATE TABLE video_analyses (
+    id INTEGER PRIMARY KEY,
+    athlete_id INTEGER NOT NULL,
+    activity_id BIGINT NOT NULL,
+    clip VARCHAR NOT NULL,
+    view VARCHAR NOT NULL,
+    result JSON NOT NULL,
+    contact_sheet_png BLOB,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE SEQUENCE video_analysis_id_seq START 1;
+""",
+    ),
 ]

@@ -38,7 +38,12 @@ def _num(v: Any, unit: str = "") -> str:
     return f"{text} {unit}".strip()
 
 
-def html_section(result: Mapping[str, Any], *, embed_images: bool = True) -> str:
+def html_section(
+    result: Mapping[str, Any],
+    *,
+    embed_images: bool = True,
+    contact_sheet_png: bytes | None = None,
+) -> str:
     """The ``<section>`` for one :func:`runform.services.video.analyze_video` result.
 
     Parameters
@@ -48,6 +53,9 @@ def html_section(result: Mapping[str, Any], *, embed_images: bool = True) -> str
     embed_images : bool
         Inline the contact sheet PNG as a data URI (the report is one file);
         otherwise link to it by path.
+    contact_sheet_png : bytes, optional
+        The contact sheet itself (as the store keeps it); inlined instead of reading
+        the file the result names.
     """
     e = html.escape
     view = str(result.get("view", "side"))
@@ -100,8 +108,14 @@ def html_section(result: Mapping[str, Any], *, embed_images: bool = True) -> str
                 f"({e(str(f['stance_side']))} stance, {e(_num(value))}): {e(str(f['validity']))}</li>"
             )
         parts.append("</ul>")
-    sheet = result.get("outputs", {}).get("contact_sheet")
-    if sheet:
+    sheet = (result.get("outputs") or {}).get("contact_sheet")
+    if contact_sheet_png:
+        data = base64.b64encode(contact_sheet_png).decode("ascii")
+        parts.append(
+            f'<img src="data:image/png;base64,{data}" '
+            'alt="key frames: initial contact, midstance, toe-off per foot" style="max-width:100%">'
+        )
+    elif sheet:
         path = Path(sheet)
         if embed_images and path.is_file():
             data = base64.b64encode(path.read_bytes()).decode("ascii")
