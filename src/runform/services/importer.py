@@ -18,9 +18,11 @@ import contextlib
 import os
 import signal
 import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -121,32 +123,57 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 def _read_all(
     jobs: Iterable[tuple[Member, bool]], workers: int
 ) -> Iterator[tuple[Member, _Read | None]]:
-    """Read members in order; ``(member, False)`` passes through unread (a duplicate or error)."""
+    """Read members in order; ``(member, False)`` passes through unread (a duplicate or error).
+
+    With ``workers`` > 1 a process pool reads them. Should the pool break (a worker killed,
+    a start method the host refuses), the rest is read here, one by one: slower, same result.
+    """
+
+    def here(member: Member, wanted: bool) -> tuple[Member, _Read | None]:
+        if wanted and member.data is not None and member.kind is not None:
+            return member, read_member(member.data, member.kind, member.label)
+        return member, None
+
     if workers <= 1:
         for member, wanted in jobs:
-            if wanted and member.data is not None and member.kind is not None:
-                yield member, read_member(member.data, member.kind, member.label)
-            else:
-                yield member, None
+            yield here(member, wanted)
         return
-    window: deque[tuple[Member, Future[_Read] | None]] = deque()
+    window: deque[tuple[Member, bool, Future[_Read] | None]] = deque()
     limit = workers * IN_FLIGHT_PER_WORKER
-    pool = _pool(workers)
+    pool: ProcessPoolExecutor | None = _pool(workers)
+
+    def head() -> tuple[Member, _Read | None]:
+        nonlocal pool
+        m, wanted, f = window.popleft()
+        if f is None:
+            return here(m, wanted)
+        try:
+            return m, f.result()
+        except BrokenProcessPool:
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = None
+            return here(m, wanted)
+
     try:
         for member, wanted in jobs:
             fut = None
-            if wanted and member.data is not None and member.kind is not None:
-                fut = pool.submit(read_member, member.data, member.kind, member.label, slim=True)
-                member = _without_data(member)
-            window.append((member, fut))
+            if pool is not None and wanted and member.data is not None and member.kind is not None:
+                try:
+                    fut = pool.submit(
+                        read_member, member.data, member.kind, member.label, slim=True
+                    )
+                except BrokenProcessPool:
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    pool = None
+            window.append((member, wanted, fut))
             while len(window) >= limit:
-                m, f = window.popleft()
-                yield m, (f.result() if f is not None else None)
+                yield head()
         while window:
-            m, f = window.popleft()
-            yield m, (f.result() if f is not None else None)
+            yield head()
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _without_data(member: Member) -> Member:
@@ -225,6 +252,10 @@ def run_import(
     """
     n_workers = default_workers() if workers is None else max(1, workers)
     if expected_files is not None and expected_files < PARALLEL_MIN_FILES:
+        n_workers = 1
+    if workers is None and threading.active_count() > 1:
+        # Other Python threads (the dashboard's server): forking could copy a lock one of
+        # them holds into the workers, so read here unless workers were asked for.
         n_workers = 1
 
     def stored(member: Member, acts: list[Activity], ids: list[int]) -> None:
