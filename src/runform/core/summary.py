@@ -79,13 +79,20 @@ def timer_time_from_events(
     """
     if events.empty or "event" not in events:
         return None
-    ev = events[(events["event"] == "timer") & events["timestamp"].notna()]
-    if ev.empty:
+    names = events["event"].to_numpy(dtype=object)
+    is_timer = names == "timer"
+    if not is_timer.any():
         return None
-    ev = ev.sort_values("timestamp", kind="stable")
-    # Plain integers [ns since the epoch] for the walk: far cheaper than Timestamp objects.
-    times = pd.to_datetime(ev["timestamp"], utc=True).dt.as_unit("ns").astype("int64").tolist()
-    types = ev["event_type"].tolist()
+    stamps = pd.DatetimeIndex(pd.to_datetime(events["timestamp"][is_timer], utc=True))
+    ns = stamps.as_unit("ns").asi8  # [ns since the epoch]; NaT is the minimum int64
+    kinds = events["event_type"].to_numpy(dtype=object)[is_timer] if "event_type" in events else None
+    ok = ~np.asarray(stamps.isna(), dtype=bool)
+    if not ok.any():
+        return None
+    order = np.argsort(ns[ok], kind="stable")
+    # Plain integers for the walk: far cheaper than Timestamp objects.
+    times = ns[ok][order].tolist()
+    types = kinds[ok][order].tolist() if kinds is not None else [None] * len(times)
     total_ns = 0
     since: int | None = None
     if types[0] in _STOPS and start is not None:

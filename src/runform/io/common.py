@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -90,21 +91,30 @@ def flag_gps_spikes(streams: pd.DataFrame, sport: str) -> pd.Series:
     Raw positions are never changed. Returns a boolean Series aligned to ``streams``.
     """
     n = len(streams)
-    flags = np.zeros(n, dtype=bool)
     if n < 2 or "latitude" not in streams or "longitude" not in streams:
-        return pd.Series(flags, index=streams.index, name="gps_spike")
-    lat = streams["latitude"].to_numpy(dtype=float, na_value=np.nan)
-    lon = streams["longitude"].to_numpy(dtype=float, na_value=np.nan)
-    t = streams["time"].to_numpy(dtype=float, na_value=np.nan)
+        return pd.Series(np.zeros(n, dtype=bool), index=streams.index, name="gps_spike")
+    flags = gps_spike_flags(
+        streams["latitude"].to_numpy(dtype=float, na_value=np.nan),
+        streams["longitude"].to_numpy(dtype=float, na_value=np.nan),
+        streams["time"].to_numpy(dtype=float, na_value=np.nan),
+        sport,
+    )
+    return pd.Series(flags, index=streams.index, name="gps_spike")
+
+
+def gps_spike_flags(lat: np.ndarray, lon: np.ndarray, t: np.ndarray, sport: str) -> np.ndarray:
+    """:func:`flag_gps_spikes` on plain arrays: latitude, longitude [deg], time [s]."""
+    n = len(t)
+    flags = np.zeros(n, dtype=bool)
     limit = GPS_SPIKE_SPEED_MPS if sport == "running" else GPS_SPIKE_SPEED_OTHER_MPS
     valid = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon) & np.isfinite(t))
     if valid.size < 2:
-        return pd.Series(flags, index=streams.index, name="gps_spike")
+        return flags
     # Fast path: compare consecutive valid fixes; only walk the (rare) suspects.
     d = haversine_m(lat[valid[:-1]], lon[valid[:-1]], lat[valid[1:]], lon[valid[1:]])
     dt = np.maximum(np.diff(t[valid]), 1.0)
     if not np.any(d / dt > limit):
-        return pd.Series(flags, index=streams.index, name="gps_spike")
+        return flags
     # Walk the fixes in plain floats (fast in CPython), comparing each with the last good fix.
     # Until the first suspect pair every fix is good and is its successor's last good fix,
     # and once a fix after a spike is accepted the walk agrees with the consecutive check
@@ -131,7 +141,50 @@ def flag_gps_spikes(streams: pd.DataFrame, sport: str) -> pd.Series:
             else:
                 break  # order[j] is good: from here the consecutive check holds again
         resume = j
-    return pd.Series(flags, index=streams.index, name="gps_spike")
+    return flags
+
+
+def finalize_columns(
+    cols: dict[str, Any], start_time: pd.Timestamp | None, sport: str
+) -> tuple[pd.DataFrame, list[str]]:
+    """:func:`finalize_streams` for a reader that has its samples as columns (arrays).
+
+    In the common case (every timestamp present and strictly increasing) the frame is
+    built once, in its final column order, with ``time`` and ``gps_spike`` computed on
+    the arrays; anything else goes through :func:`finalize_streams`, which handles
+    missing, backwards and repeated timestamps. The result is the same either way.
+    """
+    ts = cols.get("timestamp")
+    if ts is None:
+        return finalize_streams(pd.DataFrame(cols), start_time, sport)
+    idx = pd.DatetimeIndex(ts)
+    ns = idx.as_unit("ns").asi8
+    if (
+        idx.tz is None
+        or ns.size == 0
+        or idx.hasnans
+        or (ns.size > 1 and not bool((ns[1:] > ns[:-1]).all()))
+    ):
+        return finalize_streams(pd.DataFrame(cols), start_time, sport)
+    t0 = start_time if start_time is not None else idx[0]
+    time = (idx - t0).total_seconds().to_numpy(dtype=np.float64)
+    out: dict[str, Any] = {"timestamp": idx, "time": time}
+    lat, lon = cols.get("latitude"), cols.get("longitude")
+    if lat is not None and lon is not None and ns.size >= 2:
+        spikes = gps_spike_flags(
+            np.asarray(lat, dtype=np.float64), np.asarray(lon, dtype=np.float64), time, sport
+        )
+    else:
+        spikes = np.zeros(ns.size, dtype=bool)
+    warnings: list[str] = []
+    n_spikes = int(spikes.sum())
+    if n_spikes:
+        warnings.append(f"{n_spikes} GPS fixes flagged as spikes (raw positions kept)")
+    merged = {**cols, **out, "gps_spike": spikes}
+    ordered = [c for c in STREAMS if c in merged]
+    extra = sorted(c for c in merged if c not in STREAMS)
+    frame = pd.DataFrame({c: merged[c] for c in ordered + extra})
+    return frame, warnings
 
 
 def finalize_streams(

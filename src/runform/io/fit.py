@@ -33,7 +33,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from runform.errors import InputFileError, UnsupportedFileError
-from runform.io.common import FOOT_SPORTS, finalize_streams, normalize_sport, sha256_hex
+from runform.io.common import FOOT_SPORTS, finalize_columns, normalize_sport, sha256_hex
 from runform.io.fitfast import decode
 from runform.schema import EVENTS, SUMMARY, Activity, Device, Source, empty_frame
 from runform.units import SEMICIRCLE_TO_DEG
@@ -254,11 +254,11 @@ def _records_frame(
     mask: npt.NDArray[np.bool_],
     foot: bool,
     min_valid: int,
-) -> pd.DataFrame:
+) -> dict[str, Any]:
     """Turn the record columns (rows where ``mask``) into canonical SI columns."""
     n = int(mask.sum())
     if n == 0:
-        return pd.DataFrame({"timestamp": pd.Series(dtype="datetime64[ns, UTC]")})
+        return {"timestamp": pd.Series(dtype="datetime64[ns, UTC]")}
     every = bool(mask.all())
 
     def take(name: str) -> npt.NDArray[Any]:
@@ -304,8 +304,7 @@ def _records_frame(
         if name.startswith("dev_"):
             out[name] = col(name)
     # Drop canonical columns the device never recorded (all NaN) to keep frames lean.
-    keep = {k: v for k, v in out.items() if k == "timestamp" or not np.isnan(np.asarray(v)).all()}
-    return pd.DataFrame(keep)
+    return {k: v for k, v in out.items() if k == "timestamp" or not np.isnan(np.asarray(v)).all()}
 
 
 def _undouble_step_laps(laps: pd.DataFrame, streams: pd.DataFrame, warn: list[str]) -> pd.DataFrame:
@@ -473,9 +472,9 @@ def read_fit(data: bytes, path: str) -> list[Activity]:
             if i == 0:
                 mask |= (rec_ts >= 0) & (rec_ts < lo)
         foot = sport in STRIDE_SPORTS
-        raw_streams = _records_frame(c.records, mask, foot, min_valid)
+        raw_columns = _records_frame(c.records, mask, foot, min_valid)
         start = _ts(sess.get("start_time"), min_valid)
-        streams, w = finalize_streams(raw_streams, start, sport)
+        streams, w = finalize_columns(raw_columns, start, sport)
         sess_laps = [
             lap
             for lap in c.laps
