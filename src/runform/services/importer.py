@@ -286,6 +286,7 @@ def run_import(
 
     with _store_threads(store, 1 if n_workers > 1 else None):
         _collect(_read_all(jobs(), n_workers), batcher, report, bad, apply_hints, progress)
+    batcher.flush()  # the last batch: the readers are done, so DuckDB has every core again
 
 
 @contextlib.contextmanager
@@ -330,4 +331,3 @@ def _collect(
                 report.duplicates += 1  # nothing to store (as a file already held)
         if progress is not None:
             progress(member.label, done)
-    batcher.flush()
