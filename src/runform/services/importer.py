@@ -176,6 +176,11 @@ def _read_all(
             pool.shutdown(wait=False, cancel_futures=True)
 
 
+def _unreadable(member: Member) -> bool:
+    """The scan could not read this member (its ``error`` says why)."""
+    return member.error is not None or member.data is None or member.kind is None
+
+
 def _without_data(member: Member) -> Member:
     """The member without its bytes (they went to a worker; keep memory bounded)."""
     return replace(member, data=b"")
@@ -270,13 +275,11 @@ def run_import(
 
     batcher = _Batcher(store, athlete_id, report, stored)
 
-    bad: dict[int, str] = {}
     known = store.source_hashes(athlete_id)
 
     def jobs() -> Iterator[tuple[Member, bool]]:
-        for i, member in enumerate(members):
-            if member.error is not None or member.data is None or member.kind is None:
-                bad[i] = member.error or "unreadable"
+        for member in members:
+            if member.data is None or _unreadable(member):
                 yield member, False
             elif sha256_hex(member.data) in known:
                 report.duplicates += 1
@@ -285,7 +288,7 @@ def run_import(
                 yield member, True
 
     with _store_threads(store, 1 if n_workers > 1 else None):
-        _collect(_read_all(jobs(), n_workers), batcher, report, bad, apply_hints, progress)
+        _collect(_read_all(jobs(), n_workers), batcher, report, apply_hints, progress)
     batcher.flush()  # the last batch: the readers are done, so DuckDB has every core again
 
 
@@ -309,15 +312,14 @@ def _collect(
     results: Iterator[tuple[Member, _Read | None]],
     batcher: _Batcher,
     report: Any,
-    bad: dict[int, str],
     apply_hints: Callable[[list[Activity], Member], list[Activity]],
     progress: Callable[[str, int], None] | None,
 ) -> None:
     """Turn read results into report entries and store batches, in input order."""
     for done, (member, result) in enumerate(results, start=1):
         if result is None:
-            if done - 1 in bad:
-                report.failed.append({"path": member.label, "error": bad.pop(done - 1)})
+            if _unreadable(member):  # else a duplicate, already counted
+                report.failed.append({"path": member.label, "error": member.error or "unreadable"})
         elif result.skipped is not None:
             report.skipped += 1
             report.skipped_files.append({"path": member.label, "reason": result.skipped})
