@@ -25,6 +25,7 @@ from pathlib import Path
 
 import fitdecode
 import pandas as pd
+from _machine import cpu_name
 
 import runform
 from runform.core.cadence import fit_cadence_model, steady_samples
@@ -90,18 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         for a in runs:
             steady_samples(a.streams)
         per_activity_ms = (time.perf_counter() - t0) * 1000.0 / len(runs)
-    cpu = (
-        next(
-            (
-                ln.split(":", 1)[1].strip()
-                for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                if ln.startswith("model name")
-            ),
-            platform.processor(),
-        )
-        if Path("/proc/cpuinfo").exists()
-        else platform.processor()
-    )
+    cpu = cpu_name()
     print(
         f"machine: {os.cpu_count()} cores, {cpu}; Python {platform.python_version()}, "
         f"pandas {pd.__version__}"

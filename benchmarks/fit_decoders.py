@@ -51,6 +51,7 @@ from typing import Any
 import fitdecode
 import fitparse
 import fitparse.records
+from _machine import cpu_name
 
 
 def _optional(module: str) -> Any:
@@ -323,15 +324,7 @@ def _package_info() -> list[str]:
 
 
 def _machine() -> str:
-    cpu = platform.processor() or "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}; nproc={os.cpu_count()}; Python {platform.python_version()}"
+    return f"{cpu_name()}; nproc={os.cpu_count()}; Python {platform.python_version()}"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -33,6 +33,7 @@ import warnings
 from pathlib import Path
 
 import fitdecode
+from _machine import cpu_name
 
 from runform.services import import_paths
 from runform.store.db import Store
@@ -101,18 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     mb = sum(p.stat().st_size for p in files) / 1e6
     bare = min((bare_fitdecode(files) for _ in range(args.repeat)), key=lambda r: r[0])
     ours = min((runform_import(files) for _ in range(args.repeat)), key=lambda r: r[0])
-    cpu = (
-        next(
-            (
-                ln.split(":", 1)[1].strip()
-                for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                if ln.startswith("model name")
-            ),
-            platform.processor(),
-        )
-        if Path("/proc/cpuinfo").exists()
-        else platform.processor()
-    )
+    cpu = cpu_name()
     print(f"machine: {os.cpu_count()} cores, {cpu}; Python {platform.python_version()}")
     print(f"corpus: {len(files)} FIT files, {mb:.1f} MB, {args.corpus}")
     print(f"{'':28s}{'seconds':>9s}{'records':>10s}{'records/s':>11s}{'files/s':>9s}")
@@ -134,7 +124,9 @@ def main(argv: list[str] | None = None) -> int:
     stream = peak_memory("fitdecode", largest)
     keep = peak_memory("fitdecode-keep", largest)
     rf = peak_memory("runform", largest)
-    print(f"peak memory on the largest file ({largest.name}, {largest.stat().st_size / 1e6:.1f} MB):")
+    print(
+        f"peak memory on the largest file ({largest.name}, {largest.stat().st_size / 1e6:.1f} MB):"
+    )
     print(f"  fitdecode, streamed, nothing kept:     {stream[0]:6.1f} MB over {stream[1]:.0f} MB")
     print(f"  fitdecode, every message's fields kept: {keep[0]:6.1f} MB over {keep[1]:.0f} MB")
     print(f"  runform full import (decode + store):  {rf[0]:6.1f} MB over {rf[1]:.0f} MB")
