@@ -3,50 +3,27 @@
 from __future__ import annotations
 
 import math
-import os
 import time
 import xml.etree.ElementTree as ET
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from corpus_reading import ABSENT, CORPUS, corpus_file, corpus_reader
 
 from runform.errors import InputFileError
 from runform.io.gpx import read_gpx
 from runform.io.tcx import read_tcx
-from runform.schema import Activity
 
-CORPUS = Path(
-    os.environ.get("RUNFORM_CORPUS", Path(__file__).resolve().parents[3] / "shared" / "corpus")
-)
-ABSENT = f"corpus folder absent ({CORPUS}); set RUNFORM_CORPUS to run corpus tests"
 GPX_FILES = sorted(CORPUS.glob("*/*.gpx")) if CORPUS.is_dir() else []
+
 
 EARTH_RADIUS_M = 6_371_008.8  # IUGG mean radius R1, the radius runform's haversine uses
 METRES_PER_DEGREE = EARTH_RADIUS_M * math.pi / 180  # arc length of 1 degree of latitude
 
 
-def corpus_file(relative: str) -> Path:
-    path = CORPUS / relative
-    if not path.is_file():
-        pytest.skip(ABSENT)
-    return path
-
-
-@cache
-def read_corpus(path: Path) -> list[Activity] | InputFileError:
-    try:
-        return read_gpx(path.read_bytes(), str(path))
-    except InputFileError as exc:
-        return exc
-
-
-def read_ok(path: Path) -> list[Activity]:
-    result = read_corpus(path)
-    assert not isinstance(result, InputFileError), result
-    return result
+read_corpus, read_ok = corpus_reader(read_gpx)
 
 
 def problem(data: bytes) -> str:

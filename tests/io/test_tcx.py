@@ -3,47 +3,24 @@
 from __future__ import annotations
 
 import math
-import os
 import time
 import xml.etree.ElementTree as ET
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from corpus_reading import ABSENT, CORPUS, corpus_file, corpus_reader
 
 from runform.core.summary import compute_totals
 from runform.errors import InputFileError
 from runform.io.tcx import read_tcx
 from runform.schema import EVENTS, SUMMARY, Activity, empty_frame
 
-CORPUS = Path(
-    os.environ.get("RUNFORM_CORPUS", Path(__file__).resolve().parents[3] / "shared" / "corpus")
-)
-ABSENT = f"corpus folder absent ({CORPUS}); set RUNFORM_CORPUS to run corpus tests"
 TCX_FILES = sorted(CORPUS.glob("*/*.tcx")) if CORPUS.is_dir() else []
 
 
-def corpus_file(relative: str) -> Path:
-    path = CORPUS / relative
-    if not path.is_file():
-        pytest.skip(ABSENT)
-    return path
-
-
-@cache
-def read_corpus(path: Path) -> list[Activity] | InputFileError:
-    try:
-        return read_tcx(path.read_bytes(), str(path))
-    except InputFileError as exc:
-        return exc
-
-
-def read_ok(path: Path) -> list[Activity]:
-    result = read_corpus(path)
-    assert not isinstance(result, InputFileError), result
-    return result
+read_corpus, read_ok = corpus_reader(read_tcx)
 
 
 def local(tag: str) -> str:
